@@ -1,0 +1,125 @@
+"""``python manage.py quickstart``: a working archive on a laptop with one command.
+
+Migrates, fills an empty archive with generated sample letters through the real ingest path,
+gives admin access without a guessable password, and serves the site with gunicorn until
+Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from decisions.models import Case
+from decisions.samples import generate_letters
+from decisions.services import ingest_document
+from imrsite.embedded.server import EmbeddedServer
+
+SAMPLE_SEED = 2013
+ADMIN_USERNAME = "admin"
+
+
+class Command(BaseCommand):
+    help = "Create the database, load a sample archive when it is empty, and serve the site with gunicorn."
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
+        parser.add_argument("--port", type=int, default=8000, help="Port to listen on (default 8000).")
+        parser.add_argument("--samples", type=int, default=400, help="Sample letters to load into an empty archive.")
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2).")
+        parser.add_argument("--no-serve", action="store_true", help="Prepare the archive and exit without serving.")
+
+    def handle(self, *args: Any, host: str, port: int, samples: int, workers: int, no_serve: bool, **options: Any) -> None:
+        started_database = self.start_embedded_database()
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+            self.load_samples_if_empty(samples)
+            self.ensure_admin_access()
+            if not no_serve:
+                self.serve(host, port, workers)
+        finally:
+            if started_database:
+                self.stdout.write("Stopping the embedded PostgreSQL server.")
+                EmbeddedServer(settings.DATA_DIR).stop()
+
+    def start_embedded_database(self) -> bool:
+        if not settings.EMBEDDED_DATABASE:
+            return False
+        self.stdout.write(f"Using the embedded PostgreSQL server in {settings.DATA_DIR / 'pg'}")
+        return EmbeddedServer(settings.DATA_DIR).ensure_running()
+
+    def load_samples_if_empty(self, count: int) -> None:
+        if Case.objects.exists():
+            self.stdout.write(f"The archive holds {Case.objects.count()} letters; loading no samples.")
+            return
+        self.stdout.write(f"Loading {count} generated sample letters through the ingest path...")
+        started = time.monotonic()
+        outcomes: dict[str, int] = {}
+        for letter in generate_letters(count, seed=SAMPLE_SEED):
+            name = f"{letter.case_number or 'sample-letter'}.txt"
+            result = ingest_document(data=letter.text.encode(), filename=name)
+            outcomes[result.status] = outcomes.get(result.status, 0) + 1
+            if result.status == "failed":
+                self.stderr.write(f"sample {name} failed: {result.message}")
+        summary = ", ".join(f"{status} {n}" for status, n in sorted(outcomes.items()))
+        self.stdout.write(f"Sample archive ready in {time.monotonic() - started:.1f} s ({summary}).")
+
+    def ensure_admin_access(self) -> None:
+        users = get_user_model()
+        if users.objects.filter(is_superuser=True).exists():
+            self.stdout.write(
+                "Admin: sign in at /admin/ with your existing superuser "
+                f"(reset a password with: python manage.py changepassword {ADMIN_USERNAME})."
+            )
+            return
+        password = secrets.token_urlsafe(15)
+        users.objects.create_superuser(username=ADMIN_USERNAME, email="", password=password)
+        self.stdout.write(self.style.WARNING(f"Admin created. Sign in at /admin/ as '{ADMIN_USERNAME}' with password: {password}"))
+        self.stdout.write("This password is shown only now; change it with: python manage.py changepassword admin")
+
+    def serve(self, host: str, port: int, workers: int) -> None:
+        command = [
+            sys.executable, "-m", "gunicorn", "imrsite.wsgi:application",
+            "--bind", f"{host}:{port}",
+            "--workers", str(workers),
+            "--access-logfile", "-",
+            "--graceful-timeout", "5",
+        ]  # fmt: skip
+        self.stdout.write(self.style.SUCCESS(f"Serving the IMR decision archive at http://{host}:{port}/decisions/ (Ctrl-C to stop)"))
+        self.stdout.flush()
+        server = subprocess.Popen(command, cwd=Path(settings.BASE_DIR), env=os.environ.copy())
+        signal.signal(signal.SIGTERM, interrupt)
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping the web server...")
+        finally:
+            stop_process(server)
+
+
+def interrupt(signum: int, frame: object) -> None:
+    """Treat SIGTERM like Ctrl-C, so a supervisor's stop also shuts down cleanly."""
+    raise KeyboardInterrupt
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,0 +1,220 @@
+"""The archive's data: source documents, cases (letters), reviewers, disputed items, guidelines.
+
+Full-text search reads ``Case.search_vector``, a stored generated column that PostgreSQL keeps
+up to date by itself; the ingest service fills the plain text columns it is computed from.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
+
+
+class Outcome(models.TextChoices):
+    UPHELD = "upheld", "Upheld"
+    OVERTURNED = "overturned", "Overturned"
+
+
+class Sex(models.TextChoices):
+    MALE = "male", "Male"
+    FEMALE = "female", "Female"
+
+
+class Source(models.TextChoices):
+    MTUS = "MTUS", "MTUS"
+    ODG = "ODG", "ODG"
+    OTHER = "other", "Other"
+
+
+class CitedBy(models.TextChoices):
+    REVIEWER = "reviewer", "IMR reviewer"
+    CLAIMS_ADMINISTRATOR = "claims_administrator", "Claims administrator"
+
+
+def document_path(instance: SourceDocument, filename: str) -> str:
+    """Originals are stored by content, so the same bytes always land at the same path."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"{instance.sha256[:2]}/{instance.sha256}.{suffix[:8]}"
+
+
+class SourceDocument(models.Model):
+    class Status(models.TextChoices):
+        PARSED = "parsed", "Parsed"
+        FAILED = "failed", "Failed"
+
+    original = models.FileField(upload_to=document_path, max_length=200, help_text="The file's original bytes, kept for good.")
+    filename = models.CharField(max_length=500, help_text="The name the file had when it was ingested or uploaded.")
+    sha256 = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the original bytes; the same bytes are stored once.")
+    size = models.PositiveBigIntegerField(help_text="Size of the original in bytes.")
+    content_type = models.CharField(max_length=100, help_text="Sniffed media type, e.g. application/pdf or text/plain.")
+    text = models.TextField(blank=True, help_text="Text extracted from the original (empty when extraction failed).")
+    status = models.CharField(max_length=10, choices=Status.choices, db_index=True, help_text="Whether the parser could read it.")
+    error = models.TextField(blank=True, help_text="Why parsing failed (empty when parsed).")
+    warnings = ArrayField(models.TextField(), default=list, blank=True, help_text="What the parser could not read with confidence.")
+    parser_version = models.CharField(max_length=20, blank=True, help_text="Parser version that produced the current result.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, help_text="Staff user who uploaded it; empty for the command line."
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When it was first stored.")
+    parsed_at = models.DateTimeField(null=True, blank=True, help_text="When the parser last ran on it.")
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Reviewer(models.Model):
+    """A credentials profile. Reviewer names are confidential by law (Labor Code 4610.6(f))."""
+
+    credentials_key = models.CharField(max_length=500, unique=True, help_text="Normalised credentials; equal credentials are one reviewer.")
+    specialties = ArrayField(models.CharField(max_length=120), default=list, help_text="Certifications/specialties as the letters list them.")
+    specialty_slugs = ArrayField(models.SlugField(max_length=120), default=list, help_text="Slugs of the specialties, for filtering.")
+    licensed_states = ArrayField(models.CharField(max_length=2), default=list, help_text="Two-letter postal codes of licensure.")
+    board_certified = models.BooleanField(null=True, help_text="True where a letter says Board Certified; empty where none says.")
+
+    class Meta:
+        indexes = [
+            GinIndex(fields=["specialty_slugs"], name="reviewer_specialty_gin"),
+            GinIndex(fields=["licensed_states"], name="reviewer_states_gin"),
+        ]
+
+    def __str__(self) -> str:
+        specialties = ", ".join(self.specialties) or "Unknown specialty"
+        states = ", ".join(self.licensed_states) or "unknown state"
+        return f"{specialties} ({states})"
+
+
+class Guideline(models.Model):
+    """One canonical guideline, however letters spell it."""
+
+    source = models.CharField(max_length=10, choices=Source.choices, db_index=True, help_text="MTUS (with its ACOEM chapters), ODG or other.")
+    title = models.CharField(max_length=300, help_text="Canonical title, the same across letters and editions.")
+    chapter = models.PositiveSmallIntegerField(null=True, blank=True, help_text="ACOEM chapter number where it is one.")
+    slug = models.SlugField(max_length=200, unique=True, help_text="Stable identifier used in URLs and filters.")
+
+    class Meta:
+        ordering = ["source", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("decisions:guideline", args=[self.slug])
+
+
+class Case(models.Model):
+    """One final determination letter."""
+
+    class Layout(models.TextChoices):
+        A = "A", "A: Case Number header (2016-17)"
+        B = "B", "B: numbered notice (2013)"
+        C = "C", "C: Independent Medical Review header"
+        D = "D", "D: Medical Professional Review"
+        S = "S", "S: no header (2014-15)"
+
+    key = models.CharField(max_length=40, unique=True, help_text="Public identifier in URLs: the case number, or a stable id for letters without one.")
+    case_number = models.CharField(max_length=20, null=True, blank=True, help_text="IMR case number as printed, e.g. CM16-0213037.")
+    layout = models.CharField(max_length=2, choices=Layout.choices, help_text="Letter layout the parser recognised.")
+    document = models.OneToOneField(SourceDocument, on_delete=models.PROTECT, related_name="case", help_text="The file this letter was read from.")
+    reviewer = models.ForeignKey(Reviewer, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", help_text="The reviewer's credentials.")
+    date_of_injury = models.DateField(null=True, blank=True, db_index=True, help_text="Date of injury.")
+    date_assigned = models.DateField(null=True, blank=True, help_text="Date the case was assigned to the reviewer.")
+    ur_denial_date = models.DateField(null=True, blank=True, help_text="Date of the utilization review denial.")
+    decision_date = models.DateField(null=True, blank=True, db_index=True, help_text="Date of the final determination.")
+    application_received = models.DateField(null=True, blank=True, help_text="Date the IMR application was received.")
+    patient_age = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True, help_text="Age as the clinical summary states it.")
+    patient_sex = models.CharField(max_length=6, choices=Sex.choices, blank=True, db_index=True, help_text="Sex as the clinical summary states it; empty when not said.")
+    diagnoses = ArrayField(models.TextField(), default=list, blank=True, help_text="Diagnoses named in the clinical summary.")
+    determination_method = models.TextField(blank=True, help_text="Section: how the determination was made.")
+    documents_reviewed = models.TextField(blank=True, help_text="Section: documents reviewed, where the layout has it.")
+    clinical_summary = models.TextField(blank=True, help_text="Section: the clinical case summary, reflowed.")
+    other_sections = models.JSONField(default=dict, blank=True, help_text="Any further sections of the letter, by name.")
+    item_count = models.PositiveSmallIntegerField(default=0, help_text="Number of disputed items.")
+    overturned_count = models.PositiveSmallIntegerField(default=0, help_text="Number of items overturned.")
+    # Written by the ingest service from the items, so the generated search vector can weigh them.
+    search_requests = models.TextField(blank=True, help_text="Requests and diagnoses, the most weighted search text.")
+    search_rationales = models.TextField(blank=True, help_text="Rationales, the least weighted search text.")
+    search_vector = models.GeneratedField(
+        expression=RawSQL(
+            "setweight(to_tsvector('english'::regconfig, coalesce(case_number, '') || ' ' || search_requests), 'A')"
+            " || setweight(to_tsvector('english'::regconfig, clinical_summary), 'B')"
+            " || setweight(to_tsvector('english'::regconfig, search_rationales), 'C')",
+            [],
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        help_text="Weighted full-text vector, kept by PostgreSQL.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the letter entered the archive.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="When it was last (re)parsed.")
+
+    class Meta:
+        ordering = ["-decision_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_number"], condition=Q(case_number__isnull=False), name="case_number_unique_where_present"),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="case_search_gin"),
+            models.Index(fields=["-decision_date", "-id"], name="case_newest"),
+            models.Index(fields=["reviewer", "decision_date"], name="case_reviewer_decided"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def get_absolute_url(self) -> str:
+        return reverse("decisions:detail", args=[self.key])
+
+
+class DisputedItem(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items", help_text="The letter that decided it.")
+    position = models.PositiveSmallIntegerField(help_text="Order in the letter, from 1.")
+    request = models.TextField(help_text="The request decided, as written (for a modified request: the remaining portion).")
+    header = models.TextField(blank=True, help_text="The item's whole header paragraph as written.")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, help_text="upheld: the denial stands; overturned: medically necessary.")
+    treatment_category = models.CharField(max_length=40, blank=True, help_text="Top level of the treatment taxonomy, e.g. medication.")
+    treatment_subcategory = models.CharField(max_length=40, blank=True, help_text="Second level, e.g. opioid.")
+    quantity = models.PositiveIntegerField(null=True, blank=True, help_text="Sessions or units where the request states them.")
+    rationale = models.TextField(blank=True, help_text="The reviewer's decision rationale.")
+
+    class Meta:
+        ordering = ["case", "position"]
+        constraints = [models.UniqueConstraint(fields=["case", "position"], name="item_position_unique")]
+        indexes = [
+            models.Index(fields=["outcome", "case"], name="item_outcome_case"),
+            models.Index(fields=["treatment_category", "treatment_subcategory"], name="item_treatment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.key} #{self.position}: {self.request[:60]}"
+
+
+class Citation(models.Model):
+    """A guideline cited for one item, by the IMR reviewer or by the claims administrator."""
+
+    item = models.ForeignKey(DisputedItem, on_delete=models.CASCADE, related_name="citations", help_text="The disputed item.")
+    guideline = models.ForeignKey(Guideline, on_delete=models.PROTECT, related_name="citations", help_text="The canonical guideline.")
+    role = models.CharField(max_length=24, choices=CitedBy.choices, help_text="Who relied on it: the IMR reviewer or the claims administrator.")
+    position = models.PositiveSmallIntegerField(default=1, help_text="Order on its line, from 1.")
+    edition = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Edition year where cited, e.g. 2016.")
+    topic = models.CharField(max_length=500, blank=True, help_text="Section or topic within the guideline.")
+    pages = models.CharField(max_length=100, blank=True, help_text="Pages as cited, e.g. 303-305.")
+    text = models.TextField(blank=True, help_text="The citation as written in the letter.")
+
+    class Meta:
+        ordering = ["item", "role", "position"]
+        indexes = [
+            models.Index(fields=["guideline", "role", "item"], name="citation_guideline_role"),
+            models.Index(fields=["item", "role"], name="citation_item_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guideline.title} ({self.get_role_display()})"

@@ -1,0 +1,94 @@
+"""Text normalisation shared by every layout: clean lines, reflow, and dates.
+
+Extracted letters have no reliable blank lines (layout A has none, layout S has one after
+every line), so structure is never read from blank lines: the parser works on the list of
+non-blank lines and finds paragraphs by the letters' own markers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
+# pdfium reports a hyphen at a line end as U+FFFE; Word only breaks at real hyphens.
+_CHAR_FIXES = str.maketrans({"\ufffe": "-", "\u00ad": "", "\ufeff": "", "\u2010": "-", "\u2011": "-"})
+# Page furniture some extractors keep: "Page 2 of 5", a bare page number.
+_PAGE_FURNITURE = re.compile(r"^(?:page\s+\d+(?:\s+of\s+\d+)?|-?\s*\d{1,3}\s*-?)$", re.I)
+# Words that PDF extraction of 2013 letters glues together ("notmedically").
+_GLUED = re.compile(r"\b(is|not|be|and)(medically|necessary|appropriate)\b", re.I)
+_GLUED_MED = re.compile(r"\b(medically)(necessary)\b", re.I)
+
+
+def clean_lines(text: str) -> list[str]:
+    """Non-blank, whitespace-folded lines; page breaks and CR/LF variants become line ends."""
+    text = text.translate(_CHAR_FIXES)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
+    text = _GLUED.sub(r"\1 \2", text)
+    text = _GLUED_MED.sub(r"\1 \2", text)
+    lines = []
+    for raw in text.split("\n"):
+        line = _SPACES.sub(" ", raw).strip()
+        if line and not _PAGE_FURNITURE.match(line):
+            lines.append(line)
+    return lines
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join wrapped lines into one run of text (a line-end hyphen joins without a space)."""
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1].endswith("-") and line[:1].isalpha() and out[-1][-2:-1].isalpha():
+            out[-1] = out[-1] + line
+        else:
+            out.append(line)
+    return _SPACES.sub(" ", " ".join(out)).strip()
+
+
+def reflow(text: str) -> str:
+    """Reflow a block of wrapped text (with \\n line ends) into one paragraph."""
+    return join_lines([line.strip() for line in text.split("\n") if line.strip()])
+
+
+# ---------------------------------------------------------------------------- dates
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+            ("september", "sept", "sep"), ("october", "oct"), ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+NUMERIC_DATE = r"\d{1,2}\s?[/-]\s?\d{1,2}\s?[/-]\s?(?:\d{4}|\d{2})(?!\d)"
+WORDY_DATE = rf"(?:{_MONTH_NAMES})\.?\s+\d{{1,2}},?\s+\d{{4}}"
+DATE_PATTERN = rf"(?:{NUMERIC_DATE}|{WORDY_DATE})"
+_NUMERIC = re.compile(r"(\d{1,2})\s?[/-]\s?(\d{1,2})\s?[/-]\s?(\d{4}|\d{2})")
+_WORDY = re.compile(rf"({_MONTH_NAMES})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})", re.I)
+DATE_RE = re.compile(DATE_PATTERN, re.I)
+
+
+def parse_date(value: str) -> date | None:
+    """'11/03/2016', '1/3/16', '10-13-16', 'October 20, 2016' -> date; None when invalid."""
+    match = _NUMERIC.search(value)
+    if match:
+        month, day, year = (int(group) for group in match.groups())
+        if len(match.group(3)) == 2:
+            # IMR began in 2013: two-digit years are this century unless that is in the future.
+            year += 2000 if year <= (date.today().year % 100) else 1900
+    else:
+        match = _WORDY.search(value)
+        if not match:
+            return None
+        month = _MONTHS[match.group(1).lower()]
+        day, year = int(match.group(2)), int(match.group(3))
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None

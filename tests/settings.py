@@ -1,0 +1,20 @@
+"""Settings for the test suite: the project's settings with test-only secrets and a temp file store."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "k" * 48)
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+
+from imrsite.settings import *  # noqa: E402,F403
+from imrsite.settings import STORAGES  # noqa: E402
+
+STORAGES = {
+    **STORAGES,
+    "default": {
+        "BACKEND": "decisions.storage.ContentAddressedStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="imr-test-documents-"), "base_url": "/documents/"},
+    },
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute"}}  # noqa: F405
