@@ -31,6 +31,10 @@ MAX_SOCKET_PATH = 100
 START_TIMEOUT_SECONDS = 60
 
 
+# Data folders whose server this process started (so a test run can stop what it started).
+STARTED_BY_THIS_PROCESS: set[Path] = set()
+
+
 class EmbeddedDatabaseError(RuntimeError):
     """The embedded PostgreSQL server could not be prepared or started."""
 
@@ -86,6 +90,7 @@ class EmbeddedServer:
                 self._initdb()
             self._start()
             self._create_database()
+            STARTED_BY_THIS_PROCESS.add(self.data_dir)
             return True
 
     def stop(self) -> None:
@@ -95,6 +100,7 @@ class EmbeddedServer:
         with _exclusive_lock(self.lock_file):
             if self.is_running():
                 self._run_tool("pg_ctl", ["-D", str(self.pgdata), "-m", "fast", "-w", "stop"])
+        STARTED_BY_THIS_PROCESS.discard(self.data_dir)
 
     def connection_settings(self) -> dict[str, object]:
         """The DATABASES entry for Django."""
