@@ -5,6 +5,7 @@ import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "k" * 48)
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 from imrsite.settings import *  # noqa: E402,F403
 from imrsite.settings import STORAGES  # noqa: E402
@@ -18,3 +19,6 @@ STORAGES = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute"}}  # noqa: F405
+# The suite also runs with DATABASE_URL set (production mode); the browser tests use plain http.
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

@@ -1,0 +1,91 @@
+"""``quickstart`` fills an empty archive once, gives admin access once, and serves the site."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from decisions.models import Case, SourceDocument
+from tests.conftest import REPO_ROOT
+
+
+@pytest.mark.django_db
+def test_a_second_run_reuses_the_data_and_adds_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("quickstart", no_serve=True, samples=25)
+    first_output = capsys.readouterr().out
+    cases, documents = Case.objects.count(), SourceDocument.objects.count()
+
+    call_command("quickstart", no_serve=True, samples=25)
+    second_output = capsys.readouterr().out
+
+    assert cases == 25
+    assert (Case.objects.count(), SourceDocument.objects.count()) == (cases, documents)
+    assert "with password:" in first_output
+    assert "with password:" not in second_output
+    assert get_user_model().objects.filter(is_superuser=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_admin_password_is_random_and_not_guessable(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("quickstart", no_serve=True, samples=1)
+    password = capsys.readouterr().out.split("with password:")[1].split()[0]
+    admin = get_user_model().objects.get(username="admin")
+    assert len(password) >= 16
+    assert admin.check_password(password)
+    assert not admin.check_password("admin")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_page(url: str, process: subprocess.Popen[str], timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"quickstart exited early: {process.stdout.read() if process.stdout else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode()
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} was not served within {timeout} s")
+
+
+@pytest.mark.slow
+def test_it_serves_the_archive_from_an_empty_data_folder_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env["IMR_DATA_DIR"] = str(tmp_path / "data")
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "quickstart", "--port", str(port), "--samples", "30"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        page = wait_for_page(f"http://127.0.0.1:{port}/decisions/", process)
+        assert "30" in page
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert "Stopping the embedded PostgreSQL server" in output
+    assert not (tmp_path / "data" / "pg" / "postmaster.pid").exists()
