@@ -50,22 +50,31 @@ class SourceDocument(models.Model):
 
     original = models.FileField(upload_to=document_path, max_length=200, help_text="The file's original bytes, kept for good.")
     filename = models.CharField(max_length=500, help_text="The name the file had when it was ingested or uploaded.")
-    sha256 = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the original bytes; the same bytes are stored once.")
+    sha256 = models.CharField(
+        max_length=64, unique=True, help_text="SHA-256 of the original bytes; the same bytes are stored once."
+    )
     size = models.PositiveBigIntegerField(help_text="Size of the original in bytes.")
     content_type = models.CharField(max_length=100, help_text="Sniffed media type, e.g. application/pdf or text/plain.")
     text = models.TextField(blank=True, help_text="Text extracted from the original (empty when extraction failed).")
     status = models.CharField(max_length=10, choices=Status.choices, db_index=True, help_text="Whether the parser could read it.")
     error = models.TextField(blank=True, help_text="Why parsing failed (empty when parsed).")
-    warnings = ArrayField(models.TextField(), default=list, blank=True, help_text="What the parser could not read with confidence.")
+    warnings = ArrayField(
+        models.TextField(), default=list, blank=True, help_text="What the parser could not read with confidence."
+    )
     parser_version = models.CharField(max_length=20, blank=True, help_text="Parser version that produced the current result.")
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, help_text="Staff user who uploaded it; empty for the command line."
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="Staff user who uploaded it; empty for the command line.",
     )
     uploaded_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When it was first stored.")
     parsed_at = models.DateTimeField(null=True, blank=True, help_text="When the parser last ran on it.")
 
     class Meta:
         ordering = ["-uploaded_at"]
+        permissions = [("upload_letters", "Can upload letters through the admin")]
 
     def __str__(self) -> str:
         return self.filename
@@ -74,9 +83,15 @@ class SourceDocument(models.Model):
 class Reviewer(models.Model):
     """A credentials profile. Reviewer names are confidential by law (Labor Code 4610.6(f))."""
 
-    credentials_key = models.CharField(max_length=500, unique=True, help_text="Normalised credentials; equal credentials are one reviewer.")
-    specialties = ArrayField(models.CharField(max_length=120), default=list, help_text="Certifications/specialties as the letters list them.")
-    specialty_slugs = ArrayField(models.SlugField(max_length=120), default=list, help_text="Slugs of the specialties, for filtering.")
+    credentials_key = models.CharField(
+        max_length=500, unique=True, help_text="Normalised credentials; equal credentials are one reviewer."
+    )
+    specialties = ArrayField(
+        models.CharField(max_length=120), default=list, help_text="Certifications/specialties as the letters list them."
+    )
+    specialty_slugs = ArrayField(
+        models.SlugField(max_length=120), default=list, help_text="Slugs of the specialties, for filtering."
+    )
     licensed_states = ArrayField(models.CharField(max_length=2), default=list, help_text="Two-letter postal codes of licensure.")
     board_certified = models.BooleanField(null=True, help_text="True where a letter says Board Certified; empty where none says.")
 
@@ -95,7 +110,9 @@ class Reviewer(models.Model):
 class Guideline(models.Model):
     """One canonical guideline, however letters spell it."""
 
-    source = models.CharField(max_length=10, choices=Source.choices, db_index=True, help_text="MTUS (with its ACOEM chapters), ODG or other.")
+    source = models.CharField(
+        max_length=10, choices=Source.choices, db_index=True, help_text="MTUS (with its ACOEM chapters), ODG or other."
+    )
     title = models.CharField(max_length=300, help_text="Canonical title, the same across letters and editions.")
     chapter = models.PositiveSmallIntegerField(null=True, blank=True, help_text="ACOEM chapter number where it is one.")
     slug = models.SlugField(max_length=200, unique=True, help_text="Stable identifier used in URLs and filters.")
@@ -120,18 +137,36 @@ class Case(models.Model):
         D = "D", "D: Medical Professional Review"
         S = "S", "S: no header (2014-15)"
 
-    key = models.CharField(max_length=40, unique=True, help_text="Public identifier in URLs: the case number, or a stable id for letters without one.")
-    case_number = models.CharField(max_length=20, null=True, blank=True, help_text="IMR case number as printed, e.g. CM16-0213037.")
+    key = models.CharField(
+        max_length=40,
+        unique=True,
+        help_text="Public identifier in URLs: the case number, or a stable id for letters without one.",
+    )
+    case_number = models.CharField(  # noqa: DJ001 - NULL lets the unique constraint skip letters without one
+        max_length=20, null=True, blank=True, help_text="IMR case number as printed, e.g. CM16-0213037."
+    )
     layout = models.CharField(max_length=2, choices=Layout.choices, help_text="Letter layout the parser recognised.")
-    document = models.OneToOneField(SourceDocument, on_delete=models.PROTECT, related_name="case", help_text="The file this letter was read from.")
-    reviewer = models.ForeignKey(Reviewer, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", help_text="The reviewer's credentials.")
+    document = models.OneToOneField(
+        SourceDocument, on_delete=models.PROTECT, related_name="case", help_text="The file this letter was read from."
+    )
+    reviewer = models.ForeignKey(
+        Reviewer, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", help_text="The reviewer's credentials."
+    )
     date_of_injury = models.DateField(null=True, blank=True, db_index=True, help_text="Date of injury.")
     date_assigned = models.DateField(null=True, blank=True, help_text="Date the case was assigned to the reviewer.")
     ur_denial_date = models.DateField(null=True, blank=True, help_text="Date of the utilization review denial.")
     decision_date = models.DateField(null=True, blank=True, db_index=True, help_text="Date of the final determination.")
     application_received = models.DateField(null=True, blank=True, help_text="Date the IMR application was received.")
-    patient_age = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True, help_text="Age as the clinical summary states it.")
-    patient_sex = models.CharField(max_length=6, choices=Sex.choices, blank=True, db_index=True, help_text="Sex as the clinical summary states it; empty when not said.")
+    patient_age = models.PositiveSmallIntegerField(
+        null=True, blank=True, db_index=True, help_text="Age as the clinical summary states it."
+    )
+    patient_sex = models.CharField(
+        max_length=6,
+        choices=Sex.choices,
+        blank=True,
+        db_index=True,
+        help_text="Sex as the clinical summary states it; empty when not said.",
+    )
     diagnoses = ArrayField(models.TextField(), default=list, blank=True, help_text="Diagnoses named in the clinical summary.")
     determination_method = models.TextField(blank=True, help_text="Section: how the determination was made.")
     documents_reviewed = models.TextField(blank=True, help_text="Section: documents reviewed, where the layout has it.")
@@ -159,7 +194,9 @@ class Case(models.Model):
     class Meta:
         ordering = ["-decision_date", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["case_number"], condition=Q(case_number__isnull=False), name="case_number_unique_where_present"),
+            models.UniqueConstraint(
+                fields=["case_number"], condition=Q(case_number__isnull=False), name="case_number_unique_where_present"
+            ),
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="case_search_gin"),
@@ -179,8 +216,12 @@ class DisputedItem(models.Model):
     position = models.PositiveSmallIntegerField(help_text="Order in the letter, from 1.")
     request = models.TextField(help_text="The request decided, as written (for a modified request: the remaining portion).")
     header = models.TextField(blank=True, help_text="The item's whole header paragraph as written.")
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, help_text="upheld: the denial stands; overturned: medically necessary.")
-    treatment_category = models.CharField(max_length=40, blank=True, help_text="Top level of the treatment taxonomy, e.g. medication.")
+    outcome = models.CharField(
+        max_length=10, choices=Outcome.choices, help_text="upheld: the denial stands; overturned: medically necessary."
+    )
+    treatment_category = models.CharField(
+        max_length=40, blank=True, help_text="Top level of the treatment taxonomy, e.g. medication."
+    )
     treatment_subcategory = models.CharField(max_length=40, blank=True, help_text="Second level, e.g. opioid.")
     quantity = models.PositiveIntegerField(null=True, blank=True, help_text="Sessions or units where the request states them.")
     rationale = models.TextField(blank=True, help_text="The reviewer's decision rationale.")
@@ -201,8 +242,12 @@ class Citation(models.Model):
     """A guideline cited for one item, by the IMR reviewer or by the claims administrator."""
 
     item = models.ForeignKey(DisputedItem, on_delete=models.CASCADE, related_name="citations", help_text="The disputed item.")
-    guideline = models.ForeignKey(Guideline, on_delete=models.PROTECT, related_name="citations", help_text="The canonical guideline.")
-    role = models.CharField(max_length=24, choices=CitedBy.choices, help_text="Who relied on it: the IMR reviewer or the claims administrator.")
+    guideline = models.ForeignKey(
+        Guideline, on_delete=models.PROTECT, related_name="citations", help_text="The canonical guideline."
+    )
+    role = models.CharField(
+        max_length=24, choices=CitedBy.choices, help_text="Who relied on it: the IMR reviewer or the claims administrator."
+    )
     position = models.PositiveSmallIntegerField(default=1, help_text="Order on its line, from 1.")
     edition = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Edition year where cited, e.g. 2016.")
     topic = models.CharField(max_length=500, blank=True, help_text="Section or topic within the guideline.")
@@ -218,3 +263,41 @@ class Citation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guideline.title} ({self.get_role_display()})"
+
+
+class UploadBatch(models.Model):
+    """A large admin upload: its files are staged on disk and ingested by a background worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, help_text="Staff user who uploaded the files."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the upload was received.")
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When the worker finished it.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, help_text="Where the batch stands.")
+    staged_files = models.JSONField(
+        default=list, blank=True, help_text="Staged uploads waiting for the worker: [{'path': ..., 'name': ...}]."
+    )
+    total = models.PositiveIntegerField(default=0, help_text="Letters found so far (zip entries counted once opened).")
+    processed = models.PositiveIntegerField(default=0, help_text="Letters written so far.")
+    ingested = models.PositiveIntegerField(default=0, help_text="New letters.")
+    duplicates = models.PositiveIntegerField(default=0, help_text="Letters already in the archive.")
+    failed = models.PositiveIntegerField(default=0, help_text="Files that could not be read or were refused.")
+    results = models.JSONField(default=list, blank=True, help_text="One row per file: filename, status, message, case key.")
+    error = models.TextField(blank=True, help_text="Why the whole batch stopped, when it did.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "upload batches"
+
+    def __str__(self) -> str:
+        return f"Upload {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

@@ -46,7 +46,13 @@ def test_it_uses_database_url_when_set(tmp_path: Path) -> None:
             "DJANGO_ALLOWED_HOSTS": "imr.example.org",
         }
     )
-    assert db == {"ENGINE": "django.db.backends.postgresql", "NAME": "imrprod", "HOST": "db.example.internal", "PORT": "6543", "USER": "archive"}
+    assert db == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "imrprod",
+        "HOST": "db.example.internal",
+        "PORT": "6543",
+        "USER": "archive",
+    }
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
@@ -58,7 +64,11 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
 def test_production_refuses_an_insecure_default_key() -> None:
     completed = run_python(
         PRINT_DATABASE,
-        {"DATABASE_URL": "postgresql://u@h/d", "DJANGO_ALLOWED_HOSTS": "x.org", "DJANGO_SECRET_KEY": "django-insecure-" + "a" * 40},
+        {
+            "DATABASE_URL": "postgresql://u@h/d",
+            "DJANGO_ALLOWED_HOSTS": "x.org",
+            "DJANGO_SECRET_KEY": "django-insecure-" + "a" * 40,
+        },
     )
     assert completed.returncode != 0
     assert "DJANGO_SECRET_KEY is too short or a default key" in completed.stderr
@@ -69,7 +79,10 @@ def test_production_refuses_an_insecure_default_key() -> None:
     [
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG='maybe' is not a boolean"),
         ({"IMR_MAX_FILE_MB": "lots"}, "IMR_MAX_FILE_MB='lots' is not an integer"),
-        ({"DATABASE_URL": "mysql://u@h/d", "DJANGO_SECRET_KEY": "s" * 50, "DJANGO_ALLOWED_HOSTS": "x.org"}, "DATABASE_URL must point to PostgreSQL"),
+        (
+            {"DATABASE_URL": "mysql://u@h/d", "DJANGO_SECRET_KEY": "s" * 50, "DJANGO_ALLOWED_HOSTS": "x.org"},
+            "DATABASE_URL must point to PostgreSQL",
+        ),
     ],
 )
 def test_bad_values_fail_loudly_naming_the_variable(tmp_path: Path, env: dict[str, str], message: str) -> None:
@@ -103,7 +116,11 @@ def test_check_does_not_start_the_embedded_server(tmp_path: Path) -> None:
     completed = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=REPO_ROOT,
-        env={**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "IMR_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "imrsite.settings"},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            "IMR_DATA_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "imrsite.settings",
+        },
         capture_output=True,
         text=True,
         timeout=60,

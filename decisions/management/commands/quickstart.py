@@ -86,7 +86,9 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(15)
         users.objects.create_superuser(username=ADMIN_USERNAME, email="", password=password)
-        self.stdout.write(self.style.WARNING(f"Admin created. Sign in at /admin/ as '{ADMIN_USERNAME}' with password: {password}"))
+        self.stdout.write(
+            self.style.WARNING(f"Admin created. Sign in at /admin/ as '{ADMIN_USERNAME}' with password: {password}")
+        )
         self.stdout.write("This password is shown only now; change it with: python manage.py changepassword admin")
 
     def serve(self, host: str, port: int, workers: int) -> None:
@@ -97,7 +99,9 @@ class Command(BaseCommand):
             "--access-logfile", "-",
             "--graceful-timeout", "5",
         ]  # fmt: skip
-        self.stdout.write(self.style.SUCCESS(f"Serving the IMR decision archive at http://{host}:{port}/decisions/ (Ctrl-C to stop)"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Serving the IMR decision archive at http://{host}:{port}/decisions/ (Ctrl-C to stop)")
+        )
         self.stdout.flush()
         server = subprocess.Popen(command, cwd=Path(settings.BASE_DIR), env=os.environ.copy())
         signal.signal(signal.SIGTERM, interrupt)
