@@ -24,5 +24,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     from imrsite.embedded.server import STARTED_BY_THIS_PROCESS, EmbeddedServer
 
+    if not settings.configured:  # run with -p no:django: no database was used
+        return
     if getattr(settings, "EMBEDDED_DATABASE", False) and settings.DATA_DIR in STARTED_BY_THIS_PROCESS:
         EmbeddedServer(settings.DATA_DIR).stop()

@@ -89,9 +89,11 @@ _MTUS_START = re.compile(r"Decision\s+based\s+on\s+(?:the\s+)?(?:CA\s+)?MTUS\b:?
 _NON_MTUS_START = re.compile(
     r"Decision\s+based\s+on\s+Non[-\s]*MTUS\s*(?:Citations?)?:?|\bNon[-\s]*MTUS\s+Citations?:?", re.I
 )
-_YEAR = re.compile(r"^\(?((?:19|20)\d{2})\)?\b")
+_YEAR = re.compile(r"^\(?((?:19|20)\d{2})\b\)?")
 _SECTIONS = re.compile(r"Sections?\s*\(?s?\)?\s*:\s*", re.I)
-_PAGES = re.compile(r",?\s*Pages?\s*\(?s?\)?\s*:?\s*([\d][\d\s,\-\u2013&and]*)", re.I)
+_PAGES = re.compile(
+    r",?\s*Pages?\s*\(?s?\)?\s*:?\s*(\d[\d\-\u2013]*(?:\s*(?:,|&|and)\s*\d[\d\-\u2013]*)*)", re.I
+)
 _ODG = re.compile(r"Official\s+Disability\s+Guidelines?|\bODG\b", re.I)
 # Starts of other works cited inside an ODG citation's text.
 _OTHER_START = re.compile(
@@ -150,7 +152,18 @@ def parse_mtus(text: str, *, lenient: bool = False) -> list[Citation]:
     return citations
 
 
+_PART_OF_MTUS = re.compile(r"\b(?:which\s+is\s+)?(?:a\s+)?part\s+of\s+(?:the\s+)?(?:CA\s+)?MTUS\b", re.I)
+
+
 def _mtus_citation(part: MtusPart, written: str, tail: str) -> Citation:
+    # Prose layouts run on into the next work cited: stop at ODG, drop "part of the MTUS".
+    odg = _ODG.search(tail)
+    if odg:
+        tail = tail[: odg.start()]
+        written = written[: written.find(tail) + len(tail)] if tail and tail in written else written
+    tail = _PART_OF_MTUS.sub("", tail)
+    tail = re.sub(r"(?:,\s*)+", ", ", tail)
+    tail = re.sub(r",?\s*(?:and\s+)?(?:the\s*)?$", "", tail.strip(" ,.")).strip()
     tail = re.sub(r",?\s*(?:and)?\s*$", "", tail.strip()).strip()
     edition = None
     year = _YEAR.match(tail.lstrip(" ,"))
@@ -189,7 +202,10 @@ def parse_non_mtus(text: str) -> list[Citation]:
 
 def _segments(text: str) -> list[str]:
     pieces = []
-    for chunk in re.split(r";\s+(?=ODG|Official|http|www|UpToDate|[A-Z])", text):
+    for chunk in re.split(r";\s+(?=ODG|Official|http|www|UpToDate|[A-Z])", text.strip()):
+        if not _ODG.search(chunk) and not chunk.lower().startswith(("http", "www")):
+            pieces.append(chunk)  # one work, whatever it mentions
+            continue
         start = 0
         for match in _OTHER_START.finditer(chunk):
             if match.start() > start:

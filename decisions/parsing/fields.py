@@ -40,8 +40,8 @@ def patient_age_sex(summary: str) -> tuple[int | None, str | None]:
 
 _DIAGNOSIS_LEAD = re.compile(
     r"(?:diagnos[ie]s\s+(?:include[sd]?|included|are|is|was|were|of|consist(?:s|ed)?\s+of)|"
-    r"diagnosed\s+(?:as\s+having|with)|treated\s+for\s+the\s+diagnos[ie]s\s+of|"
-    r"treatment\s+for\s+(?:the\s+diagnos[ie]s\s+of)?|being\s+treated\s+for|diagnosis:)\s*:?\s*",
+    r"diagnosed\s+(?:as\s+having|with)|"
+    r"(?:being\s+)?treated\s+for\s+(?:the\s+diagnos[ie]s\s+of\s+)?|treatment\s+for\s+(?:the\s+diagnos[ie]s\s+of\s+)?|diagnosis:)\s*:?\s*",
     re.I,
 )
 _SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\bvs)(?<!\bDr)\.(?:\s|$)")

@@ -30,7 +30,7 @@ _UNITS = (
 _QUANTITY_RULES: list[tuple[re.Pattern[str], str]] = [
     # "2 X WEEK FOR 6 WEEKS", "3 times a week for 2 weeks", "two times a week times six weeks"
     (re.compile(
-        rf"\b({_NUM})\s*(?:x|times|time)?\s*(?:a|per|each|/)?\s*(?:week|wk)s?\s*"
+        rf"\b({_NUM})\s*(?:x|times|time)?\s*(?:a|per|each|/)?\s*(?:week(?:ly)?|wk)s?\s*"
         rf"(?:for|x|times|over)\s*(?:the\s+next\s+)?({_NUM})\s*(?:weeks?|wks?)\b", re.I),
      "product"),
     # "Eight (8)", "two times four visits (8)"
@@ -41,7 +41,7 @@ _QUANTITY_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?:\bx\s*|\btimes\s+|\bquantity:?\s*|\bqty:?\s*)(\d{1,3})\b(?!\s*(?:mg|mcg|%|weeks?|days?|months?))", re.I),
      "one"),
     # "six sessions", "12 visits", "8 additional sessions"
-    (re.compile(rf"\b({_NUM})\s+(?:\w+\s+)?{_UNITS}\b", re.I), "one"),
+    (re.compile(rf"\b({_NUM})\s+(?:[\w/-]+\s+){{0,3}}{_UNITS}\b", re.I), "one"),
 ]
 
 

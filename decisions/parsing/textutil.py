@@ -10,28 +10,32 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 # pdfium reports a hyphen at a line end as U+FFFE; Word only breaks at real hyphens.
-_CHAR_FIXES = str.maketrans({"\ufffe": "-", "\u00ad": "", "\ufeff": "", "\u2010": "-", "\u2011": "-"})
+_CHAR_FIXES = (("\ufffe", "-"), ("\u00ad", ""), ("\ufeff", ""), ("\u2010", "-"), ("\u2011", "-"))
 # Page furniture some extractors keep: "Page 2 of 5", a bare page number.
 _PAGE_FURNITURE = re.compile(r"^(?:page\s+\d+(?:\s+of\s+\d+)?|-?\s*\d{1,3}\s*-?)$", re.I)
 # Words that PDF extraction of 2013 letters glues together ("notmedically").
 _GLUED = re.compile(r"\b(is|not|be|and)(medically|necessary|appropriate)\b", re.I)
 _GLUED_MED = re.compile(r"\b(medically)(necessary)\b", re.I)
+_GLUE_HINT = re.compile(r"[a-z](?:medically|necessary|appropriate)\b")
 
 
 def clean_lines(text: str) -> list[str]:
     """Non-blank, whitespace-folded lines; page breaks and CR/LF variants become line ends."""
-    text = text.translate(_CHAR_FIXES)
+    for char, replacement in _CHAR_FIXES:  # str.translate is slower for so few characters
+        if char in text:
+            text = text.replace(char, replacement)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
-    text = _GLUED.sub(r"\1 \2", text)
-    text = _GLUED_MED.sub(r"\1 \2", text)
-    lines = []
-    for raw in text.split("\n"):
-        line = _SPACES.sub(" ", raw).strip()
-        if line and not _PAGE_FURNITURE.match(line):
-            lines.append(line)
-    return lines
+    if _GLUE_HINT.search(text):
+        text = _GLUED_MED.sub(r"\1 \2", _GLUED.sub(r"\1 \2", text))
+    if "\u200b" in text:
+        text = text.replace("\u200b", "")
+    # str.split() folds every Unicode space (NBSP, em space...) and is much faster than a regex.
+    return [
+        line
+        for line in (" ".join(raw.split()) for raw in text.split("\n"))
+        if line and not (len(line) < 16 and _PAGE_FURNITURE.match(line))
+    ]
 
 
 def join_lines(lines: list[str]) -> str:
@@ -42,12 +46,12 @@ def join_lines(lines: list[str]) -> str:
             out[-1] = out[-1] + line
         else:
             out.append(line)
-    return _SPACES.sub(" ", " ".join(out)).strip()
+    return " ".join(out).strip()
 
 
 def reflow(text: str) -> str:
     """Reflow a block of wrapped text (with \\n line ends) into one paragraph."""
-    return join_lines([line.strip() for line in text.split("\n") if line.strip()])
+    return join_lines([" ".join(line.split()) for line in text.split("\n") if line.strip()])
 
 
 # ---------------------------------------------------------------------------- dates

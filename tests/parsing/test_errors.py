@@ -1,0 +1,48 @@
+"""Bad input: ParseError, and nothing else, with the file's name in the message."""
+
+from __future__ import annotations
+
+import pytest
+
+from decisions.parsing import ParseError, extract_text, parse_bytes, parse_text
+
+
+def test_text_in_no_known_layout_names_the_file() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_text("Dear customer, your parcel is on its way.", filename="parcel.txt")
+    assert caught.value.filename == "parcel.txt"
+    assert str(caught.value).startswith("parcel.txt: ")
+    assert "layout" in caught.value.reason
+
+
+def test_pdf_name_without_pdf_bytes_is_not_a_pdf() -> None:
+    with pytest.raises(ParseError, match="not a PDF file"):
+        extract_text(b"just some words", "letter.pdf")
+
+
+def test_broken_pdf_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="unreadable PDF"):
+        parse_bytes(b"%PDF-1.7\n garbage that is no PDF", "broken.pdf")
+
+
+def test_binary_bytes_are_refused() -> None:
+    with pytest.raises(ParseError, match="binary"):
+        extract_text(b"\x00\x01\x02 binary", "blob.bin")
+
+
+def test_utf8_bom_is_stripped_and_cp1252_falls_back_with_warning() -> None:
+    assert extract_text("\ufeffcaf\u00e9".encode(), "a.txt").text == "caf\u00e9"
+    extracted = extract_text("caf\u00e9 \u2013 ok".encode("cp1252"), "b.txt")
+    assert extracted.text == "caf\u00e9 \u2013 ok"
+    assert extracted.warnings == ["text was not UTF-8; read as Windows-1252"]
+
+
+def test_parse_bytes_hashes_the_bytes_and_carries_extraction_warnings() -> None:
+    from hashlib import sha256
+
+    from tests.parsing.letters import LAYOUT_C
+
+    data = LAYOUT_C.replace("\u2013", "-").encode("cp1252") + b"\x96"
+    decision = parse_bytes(data, "c.txt")
+    assert decision.sha256 == sha256(data).hexdigest()
+    assert decision.warnings[0] == "text was not UTF-8; read as Windows-1252"
