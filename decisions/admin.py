@@ -1,12 +1,30 @@
-"""Django admin for every model of the archive."""
+"""Django admin for every model of the archive, with the upload page for new letters.
+
+Uploads and the "Retry with the current parser" action go through ``decisions.services``,
+the same write path as the ``ingest`` and ``reparse`` commands.
+"""
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from typing import Any
 
-from decisions.models import Case, Citation, DisputedItem, Guideline, Reviewer, SourceDocument
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+
+from decisions import parsing
+from decisions.ingestion.uploads import SMALL_UPLOAD_MAX_FILES, ingest_uploads_now, is_small_upload, stage_uploads, upload_refusal
+from decisions.models import Case, Citation, DisputedItem, Guideline, Reviewer, SourceDocument, UploadBatch
+from decisions.services import IngestResult, Lookups, reparse_document, reparse_summary
+from decisions.tasks import ingest_upload_batch
 
 
 class ReadOnlyInlineMixin:
@@ -91,14 +109,55 @@ class ReviewerAdmin(admin.ModelAdmin):
         return reviewer.case_total  # type: ignore[attr-defined]
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that takes several files at once (Django's documented pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.txt,.zip"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(one, initial) for one in data]
+        return [single(data, initial)]
+
+
+class UploadLettersForm(forms.Form):
+    letters = MultipleFileField(label="Letters", help_text="PDF or text letters, or .zip archives of them.")
+
+    def clean_letters(self) -> list[UploadedFile]:
+        uploads: list[UploadedFile] = self.cleaned_data["letters"]
+        refusals = [reason for upload in uploads if (reason := upload_refusal(upload))]
+        if refusals:
+            raise forms.ValidationError([*refusals, "Nothing was stored: remove these files and upload again."])
+        return uploads
+
+
 @admin.register(SourceDocument)
 class SourceDocumentAdmin(admin.ModelAdmin):
-    list_display = ("filename", "status", "content_type", "size", "parser_version", "uploaded_by", "uploaded_at")
+    list_display = (
+        "filename",
+        "status",
+        "case_link",
+        "short_error",
+        "content_type",
+        "size",
+        "parser_version",
+        "uploaded_by",
+        "uploaded_at",
+    )
     list_filter = ("status", "content_type", "parser_version")
     search_fields = ("filename", "=sha256", "error")
+    list_select_related = ("case", "uploaded_by")
     readonly_fields = (
         "original",
         "filename",
+        "case_link",
         "sha256",
         "size",
         "content_type",
@@ -111,8 +170,125 @@ class SourceDocumentAdmin(admin.ModelAdmin):
         "parsed_at",
         "text",
     )
+    actions = ["retry_with_current_parser"]
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # New files arrive through the upload page, which runs the ingest service.
         return False
+
+    def get_urls(self) -> list[URLPattern]:
+        upload_urls = [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="decisions_sourcedocument_upload"),
+            path(
+                "upload/<int:batch_id>/",
+                self.admin_site.admin_view(self.upload_batch_view),
+                name="decisions_uploadbatch_progress",
+            ),
+        ]
+        return upload_urls + super().get_urls()
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "can_upload": can_upload(request)}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="Case")
+    def case_link(self, document: SourceDocument) -> str:
+        case = getattr(document, "case", None)
+        if case is None:
+            return "-"
+        return format_html('<a href="{}">{}</a>', case.get_absolute_url(), case.key)
+
+    @admin.display(description="Error")
+    def short_error(self, document: SourceDocument) -> str:
+        return document.error if len(document.error) <= 100 else document.error[:97] + "..."
+
+    @admin.action(description="Retry with the current parser", permissions=["change"])
+    def retry_with_current_parser(self, request: HttpRequest, queryset: QuerySet[SourceDocument]) -> None:
+        lookups = Lookups()
+        results = [reparse_document(document=document, lookups=lookups) for document in queryset]
+        self.message_user(request, reparse_summary(results) + f" (parser {parsing.PARSER_VERSION})")
+        for result in results:
+            if result.status == "failed":
+                self.message_user(request, f"failed: {result.filename}: {result.message}", level=messages.WARNING)
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        require_upload_permission(request)
+        form = UploadLettersForm(request.POST or None, request.FILES or None)
+        results: list[IngestResult] = []
+        if request.method == "POST" and form.is_valid():
+            uploads = form.cleaned_data["letters"]
+            if not is_small_upload(uploads):
+                batch = stage_uploads(uploads, uploaded_by=request.user)
+                ingest_upload_batch.enqueue(batch.pk)
+                return redirect("admin:decisions_uploadbatch_progress", batch_id=batch.pk)
+            results = ingest_uploads_now(uploads, uploaded_by=request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Upload letters",
+            "form": form,
+            "rows": [result_row(result.as_row()) for result in results],
+            "max_file_mb": settings.IMR_MAX_FILE_BYTES // (1024 * 1024),
+            "max_zip_mb": settings.IMR_MAX_ZIP_BYTES // (1024 * 1024),
+            "small_upload_files": SMALL_UPLOAD_MAX_FILES,
+        }
+        return TemplateResponse(request, "admin/decisions/sourcedocument/upload.html", context)
+
+    def upload_batch_view(self, request: HttpRequest, batch_id: int) -> HttpResponse:
+        require_upload_permission(request)
+        batch = get_object_or_404(UploadBatch, pk=batch_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Upload {batch.pk}: {batch.get_status_display().lower()}",
+            "batch": batch,
+            "rows": [result_row(row) for row in batch.results],
+            "refresh_seconds": None if batch.is_finished else PROGRESS_REFRESH_SECONDS,
+        }
+        return TemplateResponse(request, "admin/decisions/sourcedocument/upload_progress.html", context)
+
+
+@admin.register(UploadBatch)
+class UploadBatchAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "status",
+        "processed",
+        "total",
+        "ingested",
+        "duplicates",
+        "failed",
+        "created_by",
+        "created_at",
+        "progress_link",
+    )
+    list_filter = ("status",)
+    readonly_fields = [field.name for field in UploadBatch._meta.fields]
+    exclude = ("results", "staged_files")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Progress")
+    def progress_link(self, batch: UploadBatch) -> str:
+        return format_html('<a href="{}">view</a>', reverse("admin:decisions_uploadbatch_progress", args=[batch.pk]))
+
+
+PROGRESS_REFRESH_SECONDS = 2
+UPLOAD_PERMISSION = "decisions.upload_letters"
+
+
+def can_upload(request: HttpRequest) -> bool:
+    return request.user.has_perm(UPLOAD_PERMISSION)
+
+
+def require_upload_permission(request: HttpRequest) -> None:
+    if not can_upload(request):
+        raise PermissionDenied("Uploading letters needs the 'Can upload letters through the admin' permission.")
+
+
+def result_row(row: dict[str, str | None]) -> dict[str, str | None]:
+    """A results-table row with the link to the case page, where there is a case."""
+    key = row.get("case_key")
+    return {**row, "url": reverse("decisions:detail", args=[key]) if key else None}

@@ -1,29 +1,48 @@
-"""The one write path: every letter enters the archive through ``ingest_document``.
+"""The one write path: every letter enters the archive through this module.
 
-The ``ingest`` command, the admin upload and the background worker all call it. The original
-bytes are stored first (by content hash); the document row, the case, its reviewer, items and
-citations are then written in one transaction, so a letter is stored whole or not at all.
+``ingest_document`` (one file: the admin's small uploads) and ``ingest_parsed_batch`` (many
+parsed files: the ``ingest`` command, the background worker) share every function that
+creates documents, cases, reviewers, guidelines, items and citations; ``reparse_document``
+re-uses them to rewrite a case in place.
+
+Guarantees:
+- A letter is stored whole or not at all: its document row, case, items and citations are
+  written in one transaction (one per batch; a batch that hits a conflict is rolled back and
+  written again one letter at a time).
+- Idempotent by content: the unique constraint on ``SourceDocument.sha256`` decides which of
+  two racing writers stores a file; the other reports "duplicate of <case>".
+- A re-issued letter (a case number already stored from other bytes) is kept as a failed
+  document that says so, never merged into the existing case.
+- Originals are written to content-addressed storage before any row refers to them, so a
+  process killed at any moment leaves either nothing or a whole letter in the database.
+
+Rows are inserted in one global order (reviewers, guidelines, documents by sha256, cases by
+case number, each sorted) so concurrent writers block on each other instead of deadlocking.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from decisions import parsing
+from decisions.ingestion.prepare import PreparedDocument, prepare_document, sha256_of
 from decisions.models import Case, Citation, CitedBy, DisputedItem, Guideline, Reviewer, SourceDocument
 
 logger = logging.getLogger(__name__)
 
-IngestStatus = Literal["ingested", "duplicate", "failed"]
+IngestStatus = Literal["ingested", "duplicate", "failed", "updated"]
+Uploader = User | AnonymousUser | None
+# How often a single letter is written again after losing a race before giving up.
+SINGLE_WRITE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -36,88 +55,277 @@ class IngestResult:
     document: SourceDocument | None = None
     case: Case | None = None
 
+    @property
+    def case_key(self) -> str | None:
+        return self.case.key if self.case is not None else None
 
-class ReissuedLetterError(Exception):
-    """A letter whose case number is already in the archive from other bytes."""
+    def as_row(self) -> dict[str, str | None]:
+        """The JSON-safe form kept in an upload batch's results."""
+        return {"filename": self.filename, "status": self.status, "message": self.message, "case_key": self.case_key}
+
+
+@dataclass
+class Lookups:
+    """Ids of reviewers and guidelines already in the database, cached for a whole run.
+
+    Ids learnt inside a transaction stay ``pending`` until it commits: a rolled-back batch
+    must not leave ids of rows that no longer exist in the cache.
+    """
+
+    reviewers: dict[str, int] = field(default_factory=dict)
+    guidelines: dict[str, int] = field(default_factory=dict)
+    pending_reviewers: dict[str, int] = field(default_factory=dict)
+    pending_guidelines: dict[str, int] = field(default_factory=dict)
+
+    def reviewer_id(self, key: str) -> int | None:
+        return self.reviewers.get(key) or self.pending_reviewers.get(key)
+
+    def guideline_id(self, slug: str) -> int | None:
+        return self.guidelines.get(slug) or self.pending_guidelines.get(slug)
+
+    def commit(self) -> None:
+        self.reviewers.update(self.pending_reviewers)
+        self.guidelines.update(self.pending_guidelines)
+        self.forget_pending()
+
+    def forget_pending(self) -> None:
+        self.pending_reviewers.clear()
+        self.pending_guidelines.clear()
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+
+def ingest_document(*, data: bytes, filename: str, uploaded_by: Uploader = None) -> IngestResult:
+    """Store one file and the letter it holds. The same bytes twice create nothing new."""
+    sha256 = sha256_of(data)
+    existing = existing_documents([sha256]).get(sha256)
+    if existing is not None:
+        return duplicate_result(filename, existing)
+    save_original_bytes(sha256, filename, data)
+    prepared = prepare_document(data, filename, sha256=sha256)
+    return ingest_parsed_batch([prepared], uploaded_by=uploaded_by)[0]
+
+
+def ingest_parsed_batch(
+    prepared: Sequence[PreparedDocument], *, uploaded_by: Uploader = None, lookups: Lookups | None = None
+) -> list[IngestResult]:
+    """Write many parsed files, one transaction for the batch; results in the order given."""
+    lookups = lookups if lookups is not None else Lookups()
+    existing = existing_documents(item.sha256 for item in prepared)
+    fresh = unique_by_sha(item for item in prepared if item.sha256 not in existing)
+    for item in fresh:
+        save_original_bytes(item.sha256, item.filename, item.data)
+    results = write_fresh(fresh, uploader(uploaded_by), lookups)
+    written = {id(item): result for item, result in zip(fresh, results, strict=True)}
+    first_of = {item.sha256: item for item in fresh}
+    return [result_for(item, existing, first_of, written) for item in prepared]
+
+
+def reparse_document(*, document: SourceDocument, lookups: Lookups | None = None) -> IngestResult:
+    """Run the current parser on a stored original; update its case in place or create it."""
+    lookups = lookups if lookups is not None else Lookups()
+    try:
+        data = read_original(document)
+    except OSError as error:
+        return IngestResult("failed", document.filename, f"original missing from storage: {error}", document)
+    prepared = prepare_document(data, document.filename, sha256=document.sha256)
+    case = Case.objects.filter(document=document).first()
+    if prepared.parsed is None:
+        return record_reparse_failure(document, case, prepared)
+    try:
+        if case is not None:
+            return replace_case_content(case=case, parsed=prepared.parsed, lookups=lookups)
+        return promote_failed_document(document=document, parsed=prepared.parsed, lookups=lookups)
+    except IntegrityError as error:
+        lookups.forget_pending()
+        return IngestResult("failed", document.filename, f"could not store the new parse: {error}".strip(), document, case)
+
+
+# --- batches --------------------------------------------------------------------------------
+
+
+def existing_documents(sha256s: Iterable[str]) -> dict[str, SourceDocument]:
+    wanted = set(sha256s)
+    if not wanted:
+        return {}
+    documents = (
+        SourceDocument.objects.filter(sha256__in=wanted)
+        .select_related("case")
+        .only("id", "filename", "sha256", "status", "case__id", "case__key")
+    )
+    return {document.sha256: document for document in documents}
+
+
+def unique_by_sha(items: Iterable[PreparedDocument]) -> list[PreparedDocument]:
+    """The first of each set of identical files, sorted by hash (the order rows are locked in)."""
+    first: dict[str, PreparedDocument] = {}
+    for item in items:
+        first.setdefault(item.sha256, item)
+    return sorted(first.values(), key=lambda item: item.sha256)
+
+
+def write_fresh(fresh: list[PreparedDocument], uploaded_by: User | None, lookups: Lookups) -> list[IngestResult]:
+    if not fresh:
+        return []
+    try:
+        return write_batch(fresh, uploaded_by, lookups)
+    except (IntegrityError, OperationalError) as error:
+        if isinstance(error, OperationalError) and not is_deadlock(error):
+            raise
+        # Another writer stored some of these files or case numbers first: settle each alone.
+        return [write_single(item, uploaded_by, lookups) for item in fresh]
+
+
+def write_single(item: PreparedDocument, uploaded_by: User | None, lookups: Lookups) -> IngestResult:
+    for _attempt in range(SINGLE_WRITE_ATTEMPTS):
+        try:
+            return write_batch([item], uploaded_by, lookups)[0]
+        except (IntegrityError, OperationalError) as error:
+            if isinstance(error, OperationalError) and not is_deadlock(error):
+                raise
+            winner = existing_documents([item.sha256]).get(item.sha256)
+            if winner is not None:
+                return duplicate_result(item.filename, winner)
+            # A racing writer stored the same case number from other bytes; the next attempt
+            # sees its committed case and keeps this file as a re-issued letter.
+    raise RuntimeError(f"{item.filename}: could not be written after {SINGLE_WRITE_ATTEMPTS} attempts")
+
+
+def is_deadlock(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == "40P01"
+
+
+def write_batch(items: list[PreparedDocument], uploaded_by: User | None, lookups: Lookups) -> list[IngestResult]:
+    """Insert documents and their cases in one transaction; raises IntegrityError on any conflict."""
+    try:
+        with transaction.atomic():
+            reissued = reissue_reasons(item.parsed for item in items)
+            documents = [new_document(item, uploaded_by, reissued) for item in items]
+            SourceDocument.objects.bulk_create(documents)
+            letters = [(document, item.parsed) for document, item in zip(documents, items, strict=True) if item.parsed]
+            cases = create_cases(
+                [(document, parsed) for document, parsed in letters if document.status == SourceDocument.Status.PARSED], lookups
+            )
+    except BaseException:
+        lookups.forget_pending()
+        raise
+    lookups.commit()
+    return [written_result(document, cases.get(document.sha256)) for document in documents]
+
+
+def reissue_reasons(parsed_letters: Iterable[parsing.ParsedDecision | None]) -> dict[str, str]:
+    """sha256 -> reason, for letters whose case number is already taken by other bytes."""
+    letters = [parsed for parsed in parsed_letters if parsed is not None and parsed.case_number]
+    taken = dict(
+        Case.objects.filter(case_number__in={parsed.case_number for parsed in letters}).values_list(
+            "case_number", "document__filename"
+        )
+    )
+    reasons: dict[str, str] = {}
+    for parsed in letters:
+        number = parsed.case_number
+        if number in taken:
+            reasons[parsed.sha256] = f"re-issued letter: case {number} is already in the archive from {taken[number]}; not merged"
+        else:
+            taken[number] = parsed.filename  # a second copy in this same batch is re-issued too
+    return reasons
+
+
+def new_document(item: PreparedDocument, uploaded_by: User | None, reissued: dict[str, str]) -> SourceDocument:
+    document = SourceDocument(
+        filename=item.filename[:500],
+        sha256=item.sha256,
+        size=len(item.data),
+        content_type=sniff_content_type(item.data),
+        uploaded_by=uploaded_by,
+    )
+    document.original.name = original_name(item.sha256, item.filename)
+    failure = item.error or reissued.get(item.sha256, "")
+    if item.parsed is not None and not failure:
+        fill_document_result(document, item.parsed)
+    else:
+        fill_document_failure(document, text=item.parsed.text if item.parsed else item.outcome.text, reason=failure)
+    return document
+
+
+def create_cases(letters: list[tuple[SourceDocument, parsing.ParsedDecision]], lookups: Lookups) -> dict[str, Case]:
+    """Insert the cases of newly stored documents (by case number order), then their items."""
+    letters = sorted(letters, key=lambda letter: letter[1].case_number or "")
+    reviewer_ids = resolve_reviewers([parsed.reviewer for _, parsed in letters], lookups)
+    cases = []
+    for document, parsed in letters:
+        case = Case(document=document, key=case_key(parsed))
+        fill_case_fields(case, parsed, reviewer_ids)
+        cases.append(case)
+    Case.objects.bulk_create(cases)
+    create_items([(case, parsed) for case, (_, parsed) in zip(cases, letters, strict=True)], lookups)
+    return {document.sha256: case for case, (document, _) in zip(cases, letters, strict=True)}
+
+
+def create_items(letters: list[tuple[Case, parsing.ParsedDecision]], lookups: Lookups) -> None:
+    """Insert the disputed items and their citations of cases already saved."""
+    guideline_ids = resolve_guidelines(
+        (citation for _, parsed in letters for item in parsed.items for citation in item_citations(item)), lookups
+    )
+    pairs = [(new_item(case, parsed_item), parsed_item) for case, parsed in letters for parsed_item in parsed.items]
+    DisputedItem.objects.bulk_create([item for item, _ in pairs])
+    Citation.objects.bulk_create(
+        [citation for item, parsed_item in pairs for citation in new_citations(item, parsed_item, guideline_ids)]
+    )
+
+
+def written_result(document: SourceDocument, case: Case | None) -> IngestResult:
+    if case is None:
+        return IngestResult("failed", document.filename, document.error, document)
+    return IngestResult("ingested", document.filename, f"ingested as {case.key}", document, case)
+
+
+def result_for(
+    item: PreparedDocument,
+    existing: dict[str, SourceDocument],
+    first_of: dict[str, PreparedDocument],
+    written: dict[int, IngestResult],
+) -> IngestResult:
+    """The result of this very file: written, or a duplicate of what was there or came first."""
+    if item.sha256 in existing:
+        return duplicate_result(item.filename, existing[item.sha256])
+    first_item = first_of[item.sha256]
+    first = written[id(first_item)]
+    if item is first_item:
+        return first
+    assert first.document is not None, "a written file always has its document"
+    return duplicate_result(item.filename, first.document, first.case)
+
+
+def duplicate_result(filename: str, existing: SourceDocument, case: Case | None = None) -> IngestResult:
+    case = case or getattr(existing, "case", None)
+    target = case.key if case is not None else f"failed document {existing.filename}"
+    return IngestResult("duplicate", filename, f"duplicate of {target}", existing, case)
+
+
+# --- documents and originals ----------------------------------------------------------------
 
 
 def sniff_content_type(data: bytes) -> str:
     return "application/pdf" if data[:1024].lstrip().startswith(b"%PDF-") else "text/plain"
 
 
-def ingest_document(*, data: bytes, filename: str, uploaded_by: AbstractBaseUser | None = None) -> IngestResult:
-    """Store one file and the letter it holds. The same bytes twice create nothing new."""
-    sha256 = hashlib.sha256(data).hexdigest()
-    existing = SourceDocument.objects.filter(sha256=sha256).select_related("case").first()
-    if existing is not None:
-        return duplicate_result(filename, existing)
-    try:
-        extracted = parsing.extract_text(data, filename)
-    except parsing.ParseError as error:
-        return store_failed(data=data, sha256=sha256, filename=filename, text="", reason=error.reason, uploaded_by=uploaded_by)
-    try:
-        parsed = parsing.parse_text(extracted.text, filename=filename, sha256=sha256)
-    except parsing.ParseError as error:
-        return store_failed(data=data, sha256=sha256, filename=filename, text=extracted.text, reason=error.reason, uploaded_by=uploaded_by)
-    parsed.warnings[:0] = extracted.warnings
-    document = SourceDocument(
-        filename=filename[:500],
-        sha256=sha256,
-        size=len(data),
-        content_type=sniff_content_type(data),
-        uploaded_by=uploaded_by,
-    )
-    try:
-        case = store_parsed(document=document, data=data, parsed=parsed)
-    except IntegrityError:
-        # Lost a race: another process stored the same bytes between our check and our insert.
-        winner = SourceDocument.objects.filter(sha256=sha256).select_related("case").first()
-        if winner is None:
-            raise
-        return duplicate_result(filename, winner)
-    except ReissuedLetterError as error:
-        return store_failed(data=data, sha256=sha256, filename=filename, text=extracted.text, reason=str(error), uploaded_by=uploaded_by)
-    return IngestResult("ingested", filename, f"ingested as {case.key}", document, case)
+def original_name(sha256: str, filename: str) -> str:
+    """Where the original lives in storage: decided by its content (see models.document_path)."""
+    field = SourceDocument._meta.get_field("original")
+    return field.generate_filename(SourceDocument(sha256=sha256), filename)  # type: ignore[attr-defined]
 
 
-def duplicate_result(filename: str, existing: SourceDocument) -> IngestResult:
-    case = getattr(existing, "case", None)
-    target = case.key if case is not None else f"failed document {existing.filename}"
-    return IngestResult("duplicate", filename, f"duplicate of {target}", existing, case)
+def save_original_bytes(sha256: str, filename: str, data: bytes) -> None:
+    """Write the original before any row names it; the same bytes land on the same path once."""
+    field = SourceDocument._meta.get_field("original")
+    field.storage.save(original_name(sha256, filename), ContentFile(data))  # type: ignore[attr-defined]
 
 
-@transaction.atomic
-def store_parsed(*, document: SourceDocument, data: bytes, parsed: parsing.ParsedDecision) -> Case:
-    """Write the document and its case in one transaction."""
-    if parsed.case_number and Case.objects.filter(case_number=parsed.case_number).exists():
-        other = Case.objects.select_related("document").get(case_number=parsed.case_number)
-        raise ReissuedLetterError(
-            f"re-issued letter: case {parsed.case_number} is already in the archive from {other.document.filename}; "
-            "not merged"
-        )
-    fill_document_result(document, parsed)
-    document.original.save(document.filename, ContentFile(data), save=False)
-    document.save()
-    case = Case(document=document, key=case_key(parsed))
-    write_case(case, parsed)
-    return case
-
-
-@transaction.atomic
-def replace_case_content(*, case: Case, parsed: parsing.ParsedDecision) -> Case:
-    """Re-write a stored case from a new parse, keeping its id and URL (used by reparse)."""
-    fill_document_result(case.document, parsed)
-    case.document.save()
-    case.items.all().delete()
-    write_case(case, parsed)
-    return case
-
-
-def write_case(case: Case, parsed: parsing.ParsedDecision) -> None:
-    fill_case_fields(case, parsed)
-    case.save()
-    for item in parsed.items:
-        write_item(case, item)
+def read_original(document: SourceDocument) -> bytes:
+    with document.original.open("rb") as handle:
+        return handle.read()
 
 
 def fill_document_result(document: SourceDocument, parsed: parsing.ParsedDecision) -> None:
@@ -129,16 +337,33 @@ def fill_document_result(document: SourceDocument, parsed: parsing.ParsedDecisio
     document.parsed_at = timezone.now()
 
 
+def fill_document_failure(document: SourceDocument, *, text: str, reason: str) -> None:
+    document.text = text
+    document.status = SourceDocument.Status.FAILED
+    document.error = reason
+    document.warnings = []
+    document.parser_version = parsing.PARSER_VERSION
+    document.parsed_at = timezone.now()
+
+
+def uploader(user: Uploader) -> User | None:
+    """The user to record as uploader: nobody for the command line or an anonymous request."""
+    return user if isinstance(user, User) else None
+
+
+# --- cases, items, citations -----------------------------------------------------------------
+
+
 def case_key(parsed: parsing.ParsedDecision) -> str:
     """The case number where the letter has one, else a stable id from its bytes."""
     return parsed.case_number or f"L-{parsed.sha256[:12]}"
 
 
-def fill_case_fields(case: Case, parsed: parsing.ParsedDecision) -> None:
+def fill_case_fields(case: Case, parsed: parsing.ParsedDecision, reviewer_ids: dict[str, int]) -> None:
     sections = dict(parsed.sections)
     case.case_number = parsed.case_number
     case.layout = parsed.layout
-    case.reviewer = reviewer_for(parsed.reviewer)
+    case.reviewer_id = reviewer_ids.get(credentials_key(parsed.reviewer))  # type: ignore[attr-defined]
     case.date_of_injury = parsed.dates.injury
     case.date_assigned = parsed.dates.assigned
     case.ur_denial_date = parsed.dates.ur_denial
@@ -157,31 +382,33 @@ def fill_case_fields(case: Case, parsed: parsing.ParsedDecision) -> None:
     case.search_rationales = "\n".join(item.rationale for item in parsed.items)
 
 
-def write_item(case: Case, parsed_item: parsing.ParsedItem) -> DisputedItem:
-    item = DisputedItem.objects.create(
+def new_item(case: Case, parsed_item: parsing.ParsedItem) -> DisputedItem:
+    return DisputedItem(
         case=case,
         position=parsed_item.position,
         request=parsed_item.request,
         header=parsed_item.header,
         outcome=parsed_item.outcome,
-        treatment_category=parsed_item.treatment_category or "",
-        treatment_subcategory=parsed_item.treatment_subcategory or "",
+        treatment_category=(parsed_item.treatment_category or "")[:40],
+        treatment_subcategory=(parsed_item.treatment_subcategory or "")[:40],
         quantity=parsed_item.quantity,
         rationale=parsed_item.rationale,
     )
-    citations = [
-        *citation_rows(item, parsed_item.reviewer_guidelines, CitedBy.REVIEWER),
-        *citation_rows(item, parsed_item.claims_administrator_guidelines, CitedBy.CLAIMS_ADMINISTRATOR),
-    ]
-    Citation.objects.bulk_create(citations)
-    return item
 
 
-def citation_rows(item: DisputedItem, citations: list[parsing.Citation], role: str) -> list[Citation]:
+def item_citations(parsed_item: parsing.ParsedItem) -> list[parsing.Citation]:
+    return [*parsed_item.reviewer_guidelines, *parsed_item.claims_administrator_guidelines]
+
+
+def new_citations(item: DisputedItem, parsed_item: parsing.ParsedItem, guideline_ids: dict[str, int]) -> list[Citation]:
+    roles = (
+        (parsed_item.reviewer_guidelines, CitedBy.REVIEWER),
+        (parsed_item.claims_administrator_guidelines, CitedBy.CLAIMS_ADMINISTRATOR),
+    )
     return [
         Citation(
             item=item,
-            guideline=guideline_for(citation),
+            guideline_id=guideline_ids[guideline_slug(citation)],
             role=role,
             position=position,
             edition=citation.edition,
@@ -189,33 +416,39 @@ def citation_rows(item: DisputedItem, citations: list[parsing.Citation], role: s
             pages=(citation.pages or "")[:100],
             text=citation.text,
         )
+        for citations, role in roles
         for position, citation in enumerate(citations, start=1)
     ]
 
 
-def guideline_for(citation: parsing.Citation) -> Guideline:
-    """The canonical guideline row, created on first sight; the slug decides identity."""
-    guideline, _ = Guideline.objects.get_or_create(
-        slug=citation.slug[:200],
-        defaults={"source": citation.source, "title": citation.title[:300], "chapter": citation.chapter},
-    )
-    return guideline
+# --- reviewers and guidelines: de-duplicated by their unique keys -----------------------------
 
 
-def reviewer_for(info: parsing.ReviewerInfo) -> Reviewer | None:
-    """The same credentials are one reviewer, shared by many cases."""
-    if not info.specialties and not info.licensed_states:
-        return None
-    reviewer, _ = Reviewer.objects.get_or_create(
-        credentials_key=credentials_key(info),
-        defaults={
-            "specialties": list(info.specialties),
-            "specialty_slugs": [slugify(name) for name in info.specialties],
-            "licensed_states": sorted(info.licensed_states),
-            "board_certified": info.board_certified,
-        },
+def resolve_reviewers(infos: Iterable[parsing.ReviewerInfo], lookups: Lookups) -> dict[str, int]:
+    """credentials_key -> Reviewer id, creating missing reviewers; the same credentials are one reviewer."""
+    wanted = {credentials_key(info): info for info in infos if has_credentials(info)}
+    missing = sorted(key for key in wanted if lookups.reviewer_id(key) is None)
+    if missing:
+        # ON CONFLICT DO NOTHING, then read back: safe when another writer creates the same row.
+        Reviewer.objects.bulk_create([new_reviewer(key, wanted[key]) for key in missing], ignore_conflicts=True)
+        lookups.pending_reviewers.update(
+            Reviewer.objects.filter(credentials_key__in=missing).values_list("credentials_key", "id")
+        )
+    return {key: reviewer_id for key in wanted if (reviewer_id := lookups.reviewer_id(key)) is not None}
+
+
+def has_credentials(info: parsing.ReviewerInfo) -> bool:
+    return bool(info.specialties or info.licensed_states)
+
+
+def new_reviewer(key: str, info: parsing.ReviewerInfo) -> Reviewer:
+    return Reviewer(
+        credentials_key=key,
+        specialties=list(info.specialties),
+        specialty_slugs=[slugify(name) for name in info.specialties],
+        licensed_states=sorted(info.licensed_states),
+        board_certified=info.board_certified,
     )
-    return reviewer
 
 
 def credentials_key(info: parsing.ReviewerInfo) -> str:
@@ -225,29 +458,77 @@ def credentials_key(info: parsing.ReviewerInfo) -> str:
     return f"{specialties}|{states}|{certified}"[:500]
 
 
-def store_failed(
-    *, data: bytes, sha256: str, filename: str, text: str, reason: str, uploaded_by: AbstractBaseUser | None
-) -> IngestResult:
-    """Keep a file the parser could not read, with its reason, so it can be retried later."""
-    document = SourceDocument(
-        filename=filename[:500],
-        sha256=sha256,
-        size=len(data),
-        content_type=sniff_content_type(data),
-        text=text,
-        status=SourceDocument.Status.FAILED,
-        error=reason,
-        parser_version=parsing.PARSER_VERSION,
-        parsed_at=timezone.now(),
-        uploaded_by=uploaded_by,
-    )
+def resolve_guidelines(citations: Iterable[parsing.Citation], lookups: Lookups) -> dict[str, int]:
+    """slug -> Guideline id, creating missing guidelines; the slug is a guideline's identity."""
+    wanted = {guideline_slug(citation): citation for citation in citations}
+    missing = sorted(slug for slug in wanted if lookups.guideline_id(slug) is None)
+    if missing:
+        Guideline.objects.bulk_create([new_guideline(slug, wanted[slug]) for slug in missing], ignore_conflicts=True)
+        lookups.pending_guidelines.update(Guideline.objects.filter(slug__in=missing).values_list("slug", "id"))
+    return {slug: guideline_id for slug in wanted if (guideline_id := lookups.guideline_id(slug)) is not None}
+
+
+def guideline_slug(citation: parsing.Citation) -> str:
+    return citation.slug[:200]
+
+
+def new_guideline(slug: str, citation: parsing.Citation) -> Guideline:
+    return Guideline(slug=slug, source=citation.source, title=citation.title[:300], chapter=citation.chapter)
+
+
+# --- reparse ----------------------------------------------------------------------------------
+
+
+def replace_case_content(*, case: Case, parsed: parsing.ParsedDecision, lookups: Lookups) -> IngestResult:
+    """Re-write a stored case from a new parse, keeping its id and URL (its key)."""
+    document = case.document
     try:
         with transaction.atomic():
-            document.original.save(document.filename, ContentFile(data), save=False)
+            fill_document_result(document, parsed)
             document.save()
-    except IntegrityError:
-        winner = SourceDocument.objects.filter(sha256=sha256).select_related("case").first()
-        if winner is None:
-            raise
-        return duplicate_result(filename, winner)
-    return IngestResult("failed", filename, reason, document, None)
+            case.items.all().delete()
+            fill_case_fields(case, parsed, resolve_reviewers([parsed.reviewer], lookups))
+            case.save()
+            create_items([(case, parsed)], lookups)
+    except BaseException:
+        lookups.forget_pending()
+        raise
+    lookups.commit()
+    return IngestResult("updated", document.filename, f"updated {case.key}", document, case)
+
+
+def promote_failed_document(*, document: SourceDocument, parsed: parsing.ParsedDecision, lookups: Lookups) -> IngestResult:
+    """A failed document that the current parser reads becomes a case (unless it is re-issued)."""
+    try:
+        with transaction.atomic():
+            reason = reissue_reasons([parsed]).get(parsed.sha256)
+            if reason:
+                fill_document_failure(document, text=parsed.text, reason=reason)
+                document.save()
+                return IngestResult("failed", document.filename, reason, document)
+            fill_document_result(document, parsed)
+            document.save()
+            case = create_cases([(document, parsed)], lookups)[document.sha256]
+    except BaseException:
+        lookups.forget_pending()
+        raise
+    lookups.commit()
+    return IngestResult("ingested", document.filename, f"ingested as {case.key}", document, case)
+
+
+def reparse_summary(results: list[IngestResult]) -> str:
+    """The last line of ``reparse`` and of the admin's retry action."""
+    updated = sum(1 for result in results if result.status == "updated")
+    created = sum(1 for result in results if result.status == "ingested")
+    failed = sum(1 for result in results if result.status == "failed")
+    return f"reparsed {updated}, new cases {created}, failed {failed}"
+
+
+def record_reparse_failure(document: SourceDocument, case: Case | None, prepared: PreparedDocument) -> IngestResult:
+    """A failed document keeps its newest reason; a parsed one keeps its case untouched."""
+    if case is not None:
+        message = f"{prepared.error} (case {case.key} kept as parsed by parser {document.parser_version or 'unknown'})"
+        return IngestResult("failed", document.filename, message, document, case)
+    fill_document_failure(document, text=prepared.outcome.text, reason=prepared.error)
+    document.save(update_fields=["text", "status", "error", "warnings", "parser_version", "parsed_at"])
+    return IngestResult("failed", document.filename, prepared.error, document)

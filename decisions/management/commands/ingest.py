@@ -1,16 +1,20 @@
-"""``python manage.py ingest PATH...``: every .pdf and .txt file, folder and .zip into the archive."""
+"""``python manage.py ingest PATH...``: every .pdf and .txt file, folder and .zip into the archive.
+
+Contract (contract.md): the last line of output is ``ingested N, duplicates D, failed F``;
+the exit status is 0 only when F is 0; every failure is named with its reason.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from decisions.services import ingest_document
-
-LETTER_SUFFIXES = {".pdf", ".txt"}
+from decisions.ingestion.pipeline import DEFAULT_BATCH_SIZE, Ingester, source_limits
+from decisions.ingestion.progress import ProgressBar
+from decisions.ingestion.sources import candidates_for
+from decisions.services import IngestResult
 
 
 class Command(BaseCommand):
@@ -18,27 +22,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", type=Path, help="Files, folders or .zip archives.")
+        parser.add_argument("--workers", type=int, default=1, help="Parser processes to run in parallel (default 1: parse here).")
+        parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="Letters written per transaction.")
 
-    def handle(self, *args: Any, paths: list[Path], **options: Any) -> None:
-        counts: Counter[str] = Counter()
-        for path in paths:
-            if not path.exists():
-                raise CommandError(f"{path}: no such file or folder")
-        for file in letter_files(paths):
-            result = ingest_document(data=file.read_bytes(), filename=str(file))
-            counts[result.status] += 1
+    def handle(self, *args: Any, paths: list[Path], workers: int, batch_size: int, verbosity: int, **options: Any) -> None:
+        candidates = list(candidates_for(paths, source_limits()))
+        progress = ProgressBar(self.stderr, len(candidates))
+
+        def report(result: IngestResult) -> None:
             if result.status == "failed":
-                self.stderr.write(f"failed: {file}: {result.message}")
-        self.stdout.write(f"ingested {counts['ingested']}, duplicates {counts['duplicate']}, failed {counts['failed']}")
-        if counts["failed"]:
+                progress.clear()
+                self.stderr.write(f"failed: {result.filename}: {result.message}")
+            elif verbosity >= 2:
+                progress.clear()
+                self.stdout.write(f"{result.status}: {result.filename}: {result.message}")
+            progress.update(ingester.totals.processed)
+
+        ingester = Ingester(workers=workers, batch_size=max(1, batch_size), on_result=report)
+        totals = ingester.run(candidates)
+        progress.clear()
+        self.stdout.write(totals.summary())
+        if totals.failed:
             raise SystemExit(1)
-
-
-def letter_files(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in LETTER_SUFFIXES))
-        else:
-            files.append(path)
-    return files

@@ -1,0 +1,136 @@
+"""End-to-end ingest speed: generated letters on disk -> the ``ingest`` command -> a fresh database.
+
+    python benchmarks/ingest_speed.py [--letters N] [--pdf-letters M] [--workers W] [--batch-size B]
+
+Prints JSON: letters/s from .txt files and from PDFs (reading, hashing, parsing in W parser
+processes, storing originals, writing rows; everything the command does), plus the counts.
+
+Database: each phase runs in a database created fresh for it, ``imr_bench_ingest``, dropped
+afterwards. With DATABASE_URL set, that database is created on the same server (the role
+needs CREATEDB); without it, on the embedded server under IMR_DATA_DIR (default var/), which
+is started if needed. Your own database is never touched. Originals go to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+BENCH_DATABASE = "imr_bench_ingest"
+
+
+def server_url() -> str:
+    """A URL for the server to benchmark on, pointing at its maintenance database."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    from imrsite.embedded.server import EmbeddedServer
+
+    data_dir = Path(os.environ.get("IMR_DATA_DIR", REPO / "var")).resolve()
+    server = EmbeddedServer(data_dir)
+    server.ensure_running()
+    return f"postgresql://postgres@/postgres?host={server.socket_dir}"
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+
+
+def write_letters(folder: Path, count: int, *, pdf: bool, seed: int) -> None:
+    from decisions.samples import generate_letters, render_pdf
+
+    folder.mkdir(parents=True)
+    for index, letter in enumerate(generate_letters(count, seed=seed)):
+        name = f"{index:07d}"
+        if pdf:
+            (folder / f"{name}.pdf").write_bytes(render_pdf(letter.text))
+        else:
+            (folder / f"{name}.txt").write_text(letter.text, encoding="utf-8")
+
+
+def timed_ingest(url: str, folder: Path, *, workers: int, batch_size: int) -> dict[str, object]:
+    from django.core.management import call_command
+    from django.db import connections
+
+    recreate_database(url)
+    connections.close_all()
+    call_command("migrate", verbosity=0)
+    out, err = io.StringIO(), io.StringIO()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    # Failures are in the summary: the benchmark reports them rather than stopping.
+    with contextlib.suppress(SystemExit):
+        call_command("ingest", str(folder), "--workers", str(workers), "--batch-size", str(batch_size), stdout=out, stderr=err)
+    seconds = time.perf_counter() - started
+    files = sum(1 for _ in folder.iterdir())
+    connections.close_all()
+    return {
+        "files": files,
+        "summary": out.getvalue().strip().splitlines()[-1],
+        "seconds": round(seconds, 3),
+        "letters_per_second": round(files / seconds, 1),
+        "writer_cpu_seconds": round(time.process_time() - cpu_started, 3),
+        "first_failures": err.getvalue().splitlines()[:3],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--letters", type=int, default=5000, help="Text letters to ingest.")
+    parser.add_argument("--pdf-letters", type=int, default=2000, help="PDF letters to ingest.")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Parser processes.")
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    url = server_url()
+    bench_url = with_database(url, BENCH_DATABASE)
+    data_dir = Path(tempfile.mkdtemp(prefix="imr-bench-ingest-"))
+    os.environ.update({"DATABASE_URL": bench_url, "DJANGO_DEBUG": "1", "IMR_DATA_DIR": str(data_dir)})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imrsite.settings")
+    import django
+
+    django.setup()
+
+    figures: dict[str, object] = {"cpu_count": os.cpu_count(), "workers": args.workers, "batch_size": args.batch_size}
+    try:
+        if args.letters:
+            write_letters(data_dir / "txt", args.letters, pdf=False, seed=args.seed)
+            figures["txt"] = timed_ingest(url, data_dir / "txt", workers=args.workers, batch_size=args.batch_size)
+        if args.pdf_letters:
+            write_letters(data_dir / "pdf", args.pdf_letters, pdf=True, seed=args.seed)
+            figures["pdf"] = timed_ingest(url, data_dir / "pdf", workers=args.workers, batch_size=args.batch_size)
+    finally:
+        drop_database(url)
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

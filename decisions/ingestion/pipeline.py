@@ -1,0 +1,198 @@
+"""One ingest run: candidates are read and hashed here, parsed in parser processes, written in batches.
+
+The main process is the only writer. While it writes batch k, the parser processes already
+work on batch k+1, so parsing (the slow, CPU-bound part) and database writes overlap. Files
+whose bytes are already stored are recognised by hash before they are parsed at all.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from itertools import islice
+
+from django.conf import settings
+
+from decisions import services
+from decisions.ingestion.archives import ZipLimits
+from decisions.ingestion.candidate import Candidate, SourceError
+from decisions.ingestion.prepare import ParseOutcome, Payload, PreparedDocument, parse_payloads, refused_document, sha256_of
+from decisions.ingestion.sources import SourceLimits
+from decisions.services import IngestResult, Lookups, Uploader
+
+DEFAULT_BATCH_SIZE = 200
+
+
+def source_limits() -> SourceLimits:
+    """The size limits from settings; archives may expand to ten times an uploaded zip's limit."""
+    max_file = settings.IMR_MAX_FILE_BYTES
+    zip_limits = ZipLimits(
+        max_entries=getattr(settings, "IMR_ZIP_MAX_ENTRIES", ZipLimits.max_entries),
+        max_total_bytes=getattr(settings, "IMR_ZIP_MAX_TOTAL_BYTES", 10 * settings.IMR_MAX_ZIP_BYTES),
+        max_entry_bytes=max_file,
+        max_ratio=getattr(settings, "IMR_ZIP_MAX_RATIO", ZipLimits.max_ratio),
+    )
+    return SourceLimits(max_file_bytes=max_file, zip=zip_limits)
+
+
+@dataclass
+class Totals:
+    ingested: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    updated: int = 0
+
+    def add(self, result: IngestResult) -> None:
+        if result.status == "ingested":
+            self.ingested += 1
+        elif result.status == "duplicate":
+            self.duplicates += 1
+        elif result.status == "updated":
+            self.updated += 1
+        else:
+            self.failed += 1
+
+    @property
+    def processed(self) -> int:
+        return self.ingested + self.duplicates + self.failed + self.updated
+
+    def summary(self) -> str:
+        return f"ingested {self.ingested}, duplicates {self.duplicates}, failed {self.failed}"
+
+
+@dataclass
+class LoadedBatch:
+    """One batch after reading: files to parse, files kept unparsed, results known already."""
+
+    to_parse: list[tuple[str, bytes, str]] = field(default_factory=list)
+    unparsed: list[PreparedDocument] = field(default_factory=list)
+    settled: list[IngestResult] = field(default_factory=list)
+
+
+class ParserPool:
+    """Parses chunks of files in processes (``workers`` > 1) or right here (``workers`` = 1).
+
+    A parser process that dies (a crash inside pdfium, the OOM killer) fails the files it held,
+    which are then kept as failed documents for ``reparse``; a new pool takes the next chunks.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.executor: ProcessPoolExecutor | None = self.new_executor() if workers > 1 else None
+
+    def new_executor(self) -> ProcessPoolExecutor:
+        # spawn: a fresh interpreter that never shares this process's database connection.
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, payloads: list[Payload]) -> Callable[[], list[ParseOutcome]]:
+        if self.executor is None or not payloads:
+            outcomes = parse_payloads(payloads)
+            return lambda: outcomes
+        size = max(1, -(-len(payloads) // (self.workers * 2)))
+        chunks = [payloads[start : start + size] for start in range(0, len(payloads), size)]
+        try:
+            futures = [self.executor.submit(parse_payloads, chunk) for chunk in chunks]
+        except BrokenProcessPool:
+            self.replace_broken_executor()
+            futures = [self.executor.submit(parse_payloads, chunk) for chunk in chunks]
+        return lambda: [outcome for future, chunk in zip(futures, chunks, strict=True) for outcome in self.collect(future, chunk)]
+
+    def collect(self, future: Future[list[ParseOutcome]], chunk: list[Payload]) -> list[ParseOutcome]:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self.replace_broken_executor()
+            reason = "the parser process stopped abruptly while reading this batch; run `manage.py reparse` to retry"
+            return [ParseOutcome(None, "", reason) for _ in chunk]
+
+    def replace_broken_executor(self) -> None:
+        if self.executor is not None and getattr(self.executor, "_broken", False):
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = self.new_executor()
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(cancel_futures=True)
+
+
+class Ingester:
+    """Runs candidates through the one write path, reporting every result as it is written."""
+
+    def __init__(
+        self,
+        *,
+        workers: int = 1,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        uploaded_by: Uploader = None,
+        on_result: Callable[[IngestResult], None] | None = None,
+        on_batch: Callable[[Totals], None] | None = None,
+    ) -> None:
+        self.workers = max(1, workers)
+        self.batch_size = batch_size
+        self.uploaded_by = uploaded_by
+        self.on_result = on_result
+        self.on_batch = on_batch
+        self.totals = Totals()
+        self.lookups = Lookups()
+
+    def run(self, candidates: Iterable[Candidate]) -> Totals:
+        pool = ParserPool(self.workers)
+        in_flight: deque[tuple[LoadedBatch, Callable[[], list[ParseOutcome]]]] = deque()
+        try:
+            for chunk in batched(candidates, self.batch_size):
+                loaded = self.load(chunk)
+                in_flight.append((loaded, pool.submit(loaded.to_parse)))
+                if len(in_flight) > 1:
+                    self.write(*in_flight.popleft())
+            while in_flight:
+                self.write(*in_flight.popleft())
+        finally:
+            pool.close()
+        return self.totals
+
+    def load(self, chunk: list[Candidate]) -> LoadedBatch:
+        """Read and hash a chunk; settle what needs no parser (refusals, known bytes)."""
+        loaded = LoadedBatch()
+        read: list[tuple[Candidate, bytes, str]] = []
+        for candidate in chunk:
+            try:
+                data = candidate.read()
+            except SourceError as error:
+                loaded.settled.append(IngestResult("failed", candidate.name, str(error)))
+                continue
+            read.append((candidate, data, sha256_of(data)))
+        known = services.existing_documents(sha for _, _, sha in read)
+        for candidate, data, sha in read:
+            if sha in known:
+                loaded.settled.append(services.duplicate_result(candidate.name, known[sha]))
+            elif candidate.refusal:
+                loaded.unparsed.append(refused_document(data, candidate.name, candidate.refusal, sha256=sha))
+            else:
+                loaded.to_parse.append((candidate.name, data, sha))
+        return loaded
+
+    def write(self, loaded: LoadedBatch, outcomes: Callable[[], list[ParseOutcome]]) -> None:
+        parsed = [
+            PreparedDocument(name, data, sha, outcome)
+            for (name, data, sha), outcome in zip(loaded.to_parse, outcomes(), strict=True)
+        ]
+        written = services.ingest_parsed_batch([*parsed, *loaded.unparsed], uploaded_by=self.uploaded_by, lookups=self.lookups)
+        for result in [*loaded.settled, *written]:
+            self.report(result)
+        if self.on_batch is not None:
+            self.on_batch(self.totals)
+
+    def report(self, result: IngestResult) -> None:
+        self.totals.add(result)
+        if self.on_result is not None:
+            self.on_result(result)
+
+
+def batched(items: Iterable[Candidate], size: int) -> Iterator[list[Candidate]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
