@@ -65,7 +65,7 @@ PARTS: dict[str, Part] = {
     "acu": Part(
         "Acupuncture Treatment",
         "Acupuncture Treatment Guidelines",
-        "Acupuncture Medical Treatment Guidelines",
+        "Acupuncture Treatment Guidelines",
         None,
         2007,
     ),
@@ -89,13 +89,48 @@ PARTS: dict[str, Part] = {
 
 # ACOEM chapter page ranges by section, as chapters of the 2nd edition are paginated.
 ACOEM_PAGES: dict[str, dict[str, str]] = {
-    "neck": {"Special Studies": "177-179", "Physical Methods": "173-174", "Surgical Considerations": "179-181", "Initial Care": "172-173"},
-    "shoulder": {"Special Studies": "207-209", "Physical Methods": "203-204", "Surgical Considerations": "209-211", "Initial Care": "204"},
-    "elbow": {"Special Studies": "33-35", "Physical Methods": "27-29", "Surgical Considerations": "36-38", "Initial Care": "25-26"},
-    "wrist": {"Special Studies": "268-269", "Physical Methods": "264-265", "Surgical Considerations": "270-271", "Initial Care": "263-264"},
-    "lb": {"Special Studies": "303-305", "Physical Methods": "298-300", "Surgical Considerations": "305-307", "Initial Care": "299"},
-    "knee": {"Special Studies": "341-343", "Physical Methods": "337-339", "Surgical Considerations": "344-345", "Initial Care": "337"},
-    "ankle": {"Special Studies": "372-374", "Physical Methods": "369-371", "Surgical Considerations": "374-375", "Initial Care": "370"},
+    "neck": {
+        "Special Studies": "177-179",
+        "Physical Methods": "173-174",
+        "Surgical Considerations": "179-181",
+        "Initial Care": "172-173",
+    },
+    "shoulder": {
+        "Special Studies": "207-209",
+        "Physical Methods": "203-204",
+        "Surgical Considerations": "209-211",
+        "Initial Care": "204",
+    },
+    "elbow": {
+        "Special Studies": "33-35",
+        "Physical Methods": "27-29",
+        "Surgical Considerations": "36-38",
+        "Initial Care": "25-26",
+    },
+    "wrist": {
+        "Special Studies": "268-269",
+        "Physical Methods": "264-265",
+        "Surgical Considerations": "270-271",
+        "Initial Care": "263-264",
+    },
+    "lb": {
+        "Special Studies": "303-305",
+        "Physical Methods": "298-300",
+        "Surgical Considerations": "305-307",
+        "Initial Care": "299",
+    },
+    "knee": {
+        "Special Studies": "341-343",
+        "Physical Methods": "337-339",
+        "Surgical Considerations": "344-345",
+        "Initial Care": "337",
+    },
+    "ankle": {
+        "Special Studies": "372-374",
+        "Physical Methods": "369-371",
+        "Surgical Considerations": "374-375",
+        "Initial Care": "370",
+    },
 }
 
 # Chronic Pain Medical Treatment Guidelines topics: (layout-A section name, layout-S topic, pages).
@@ -130,12 +165,14 @@ CP_TOPICS: dict[str, tuple[str, str, str]] = {
     "emg": ("Electrodiagnostic testing (EMG/NCS)", "Electrodiagnostic testing", "8"),
 }
 
-OTHER_SOURCES: tuple[tuple[str, str], ...] = (
-    # (text with a {topic} slot, canonical title)
-    ("{topic}: Drug information, accessed from UpToDate.com", "UpToDate"),
-    ("ACOEM Occupational Medicine Practice Guidelines, 3rd ed., {topic}", "ACOEM Practice Guidelines, 3rd Edition"),
-    ("American College of Radiology Appropriateness Criteria, {topic}", "ACR Appropriateness Criteria"),
-)
+# Non-MTUS, non-ODG sources by the kind of request: (text with a {topic} slot, canonical title)
+OTHER_SOURCES: dict[str, tuple[str, str]] = {
+    "drug": ("{topic}: Drug information, accessed from UpToDate.com", "UpToDate"),
+    "general": (
+        "ACOEM Occupational Medicine Practice Guidelines, 3rd ed., {topic}",
+        "ACOEM Occupational Medicine Practice Guidelines, 3rd Edition",
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +191,10 @@ class Guide:
     odg_chapter: str
     odg_topic: str
     other_topic: str = ""
+    other_kind: str = "general"  # key into OTHER_SOURCES
+    # Several parts cited on one layout-S line ("ACOEM Chapter 8 ..., Chapter 12 ...,Acupuncture
+    # Treatment Guidelines."), as claims administrators sometimes did.
+    combined: tuple[MtusRef, ...] = ()
 
 
 Rendered = tuple[str, list[SampleCitation]]
@@ -192,10 +233,10 @@ def _mtus_part_s(ref: MtusRef) -> tuple[str, SampleCitation]:
         _, topic, pages = CP_TOPICS[ref.section]
         text = f"{part.s_name} {topic} Page(s): {pages}"
         return text, SampleCitation("MTUS", part.title, None, None, topic, pages)
-    pages_by_section = ACOEM_PAGES.get(ref.part, {})
-    pages = pages_by_section.get(ref.section)
-    if pages:
-        return f"{part.s_name} Page(s): {pages}", SampleCitation("MTUS", part.title, part.chapter, None, None, pages)
+    acoem_pages = ACOEM_PAGES.get(ref.part, {}).get(ref.section)
+    if acoem_pages:
+        cite = SampleCitation("MTUS", part.title, part.chapter, None, None, acoem_pages)
+        return f"{part.s_name} Page(s): {acoem_pages}", cite
     return part.s_name, SampleCitation("MTUS", part.title, part.chapter, None, None, None)
 
 
@@ -222,7 +263,7 @@ def mtus_s(refs: tuple[MtusRef, ...]) -> Rendered:
 def odg_a(rng: random.Random, guide: Guide, year: int) -> Rendered:
     """One of the several ways layout A spells an ODG citation."""
     chapter, topic = guide.odg_chapter, guide.odg_topic
-    form = rng.randrange(6)
+    form = int(rng.random() * 6)
     title = "Official Disability Guidelines"
     if form == 0:
         return "Official Disability Guidelines (ODG)", [SampleCitation("ODG", title)]
@@ -236,6 +277,8 @@ def odg_a(rng: random.Random, guide: Guide, year: int) -> Rendered:
         return text, [SampleCitation("ODG", title, None, edition, topic)]
     elif form == 4:
         text = f"ODG {chapter} Chapter, {topic}"
+    elif "(" in chapter:
+        text = f"Official Disability Guidelines (ODG) {chapter}, {topic}"
     else:
         text = f"Official Disability Guidelines (ODG) {chapter} (Acute & Chronic), {topic}"
     return text, [SampleCitation("ODG", title, None, None, topic)]
@@ -243,7 +286,7 @@ def odg_a(rng: random.Random, guide: Guide, year: int) -> Rendered:
 
 def other_a(rng: random.Random, guide: Guide) -> Rendered:
     """A non-MTUS, non-ODG source such as UpToDate."""
-    form, title = OTHER_SOURCES[rng.randrange(len(OTHER_SOURCES))]
+    form, title = OTHER_SOURCES[guide.other_kind]
     topic = guide.other_topic or guide.odg_topic
     return form.format(topic=topic), [SampleCitation("other", title, None, None, topic)]
 
@@ -295,6 +338,8 @@ def line_s(rng: random.Random, guide: Guide, who: str) -> Rendered:
     if r < (0.15 if who == "ca" else 0.08):
         text = f"{NOT_MTUS_S[who]} Decision based on Non-MTUS Citation Official Disability Guidelines (ODG)."
         return text, [SampleCitation("ODG", "Official Disability Guidelines")]
+    if guide.combined and who == "ca" and r > 0.75:
+        return mtus_s(guide.combined)
     refs = _refs_for_year(guide.mtus, 2014)
     if len(refs) > 1 and PARTS[refs[0].part].chapter is None:
         refs = refs[:1]

@@ -35,8 +35,34 @@ STATE_NAMES: dict[str, str] = {
 
 # States other than California, most frequent first (repeats weight the draw).
 OTHER_STATES: tuple[str, ...] = (
-    "AZ", "AZ", "NV", "TX", "TX", "NY", "NY", "FL", "FL", "NC", "NC", "SC", "OR", "WA",
-    "IL", "PA", "PA", "MA", "NJ", "MD", "VA", "OH", "CO", "GA", "MI", "IA", "MT", "UT",
+    "AZ",
+    "AZ",
+    "NV",
+    "TX",
+    "TX",
+    "NY",
+    "NY",
+    "FL",
+    "FL",
+    "NC",
+    "NC",
+    "SC",
+    "OR",
+    "WA",
+    "IL",
+    "PA",
+    "PA",
+    "MA",
+    "NJ",
+    "MD",
+    "VA",
+    "OH",
+    "CO",
+    "GA",
+    "MI",
+    "IA",
+    "MT",
+    "UT",
 )
 
 
@@ -47,6 +73,20 @@ class Reviewer:
     specialties: tuple[str, ...]
     prose: str | None  # "Board Certified in <prose>" sentence object; None = block only
     acupuncturist: bool = False
+
+
+# How the archive names a specialty when a letter spells it another way.
+CANONICAL_SPECIALTY: dict[str, str] = {
+    "Orthopaedic Surgery": "Orthopedic Surgery",
+    "Chiropractic": "Chiropractor",
+    "Psychology": "Clinical Psychology",
+}
+
+
+def canonical_specialty(name: str) -> str:
+    """'Physical Medicine & Rehabilitation' -> 'Physical Medicine and Rehabilitation'."""
+    name = name.replace("&", "and")
+    return CANONICAL_SPECIALTY.get(name, name)
 
 
 # Spellings follow the real credential blocks ("&" in the block, "and" in prose).
@@ -100,15 +140,21 @@ REGIONS: tuple[tuple[Region, int], ...] = (
             "Low Back",
             "lower",
             (
-                "lumbar strain", "lumbar disc protrusion", "lumbar radiculopathy",
-                "lumbar facet arthropathy", "degenerative disc disease of the lumbar spine",
-                "sciatica", "chronic low back pain", "lumbar spinal stenosis",
-                "failed back surgery syndrome", "sacroiliac joint dysfunction",
+                "lumbar strain",
+                "lumbar disc protrusion",
+                "lumbar radiculopathy",
+                "lumbar facet arthropathy",
+                "degenerative disc disease of the lumbar spine",
+                "sciatica",
+                "chronic low back pain",
+                "lumbar spinal stenosis",
+                "failed back surgery syndrome",
+                "sacroiliac joint dysfunction",
             ),
             (
                 "tenderness over the lower lumbar paraspinal muscles with guarding",
                 "reduced lumbar flexion with pain at the end of the range",
-                "a positive straight leg raise on the affected side",
+                "straight leg raising that reproduces leg pain on the affected side",
                 "diminished sensation along the L5 dermatome",
                 "normal strength in both legs and symmetric reflexes",
             ),
@@ -124,8 +170,12 @@ REGIONS: tuple[tuple[Region, int], ...] = (
             "Neck and Upper Back",
             "upper",
             (
-                "cervical strain", "cervical disc herniation", "cervical radiculopathy",
-                "cervicalgia", "cervical spondylosis", "myofascial pain of the trapezius",
+                "cervical strain",
+                "cervical disc herniation",
+                "cervical radiculopathy",
+                "cervicalgia",
+                "cervical spondylosis",
+                "myofascial pain of the trapezius",
             ),
             (
                 "tightness and tenderness of the cervical paraspinal and trapezius muscles",
@@ -145,9 +195,12 @@ REGIONS: tuple[tuple[Region, int], ...] = (
             "Shoulder",
             "upper",
             (
-                "shoulder impingement syndrome", "rotator cuff tendinitis",
-                "partial thickness rotator cuff tear", "adhesive capsulitis of the shoulder",
-                "acromioclavicular joint arthritis", "shoulder sprain",
+                "shoulder impingement syndrome",
+                "rotator cuff tendinitis",
+                "partial thickness rotator cuff tear",
+                "adhesive capsulitis of the shoulder",
+                "acromioclavicular joint arthritis",
+                "shoulder sprain",
             ),
             (
                 "painful arc of motion between 70 and 120 degrees of abduction",
@@ -167,8 +220,12 @@ REGIONS: tuple[tuple[Region, int], ...] = (
             "Knee & Leg",
             "lower",
             (
-                "medial meniscus tear", "knee sprain", "patellofemoral syndrome",
-                "osteoarthritis of the knee", "chondromalacia patella", "knee internal derangement",
+                "medial meniscus tear",
+                "knee sprain",
+                "patellofemoral syndrome",
+                "osteoarthritis of the knee",
+                "chondromalacia patella",
+                "knee internal derangement",
             ),
             (
                 "medial joint line tenderness with a small effusion",
@@ -188,8 +245,11 @@ REGIONS: tuple[tuple[Region, int], ...] = (
             "Forearm, Wrist & Hand",
             "upper",
             (
-                "carpal tunnel syndrome", "de Quervain tenosynovitis", "wrist sprain",
-                "trigger finger", "repetitive strain injury of the wrist",
+                "carpal tunnel syndrome",
+                "de Quervain tenosynovitis",
+                "wrist sprain",
+                "trigger finger",
+                "repetitive strain injury of the wrist",
             ),
             (
                 "a positive Phalen test and Tinel sign at the wrist",
@@ -225,8 +285,11 @@ REGIONS: tuple[tuple[Region, int], ...] = (
             "Ankle & Foot",
             "lower",
             (
-                "ankle sprain", "plantar fasciitis", "Achilles tendinitis",
-                "ankle instability", "metatarsalgia",
+                "ankle sprain",
+                "plantar fasciitis",
+                "Achilles tendinitis",
+                "ankle instability",
+                "metatarsalgia",
             ),
             (
                 "swelling over the lateral ankle ligaments",
@@ -248,7 +311,7 @@ MECHANISMS: tuple[str, ...] = (
     "pulling a loaded pallet jack",
     "transferring a patient from a bed to a wheelchair",
     "being struck by a falling object",
-    "a motor vehicle collision while driving a company truck",
+    "driving a company truck when another vehicle struck it",
     "tripping over a hose at a construction site",
     "repeated overhead reaching on an assembly line",
     "catching a heavy tool that slipped from a coworker",
@@ -256,27 +319,81 @@ MECHANISMS: tuple[str, ...] = (
 )
 
 OCCUPATIONS: tuple[str, ...] = (
-    "warehouse worker", "registered nurse", "truck driver", "cashier", "custodian",
-    "correctional officer", "construction laborer", "office assistant", "home health aide",
-    "machine operator", "teacher", "landscaper", "bus driver", "food service worker",
+    "warehouse worker",
+    "registered nurse",
+    "truck driver",
+    "cashier",
+    "custodian",
+    "correctional officer",
+    "construction laborer",
+    "office assistant",
+    "home health aide",
+    "machine operator",
+    "teacher",
+    "landscaper",
+    "bus driver",
+    "food service worker",
 )
 
 PRIOR_TREATMENTS: tuple[str, ...] = (
-    "oral medications", "physical therapy", "chiropractic care", "acupuncture",
-    "a home exercise program", "activity modification", "modified duty",
-    "diagnostic imaging", "topical creams", "a course of injections", "bracing",
-    "heat and ice", "a TENS unit trial", "psychological support",
+    "oral medications",
+    "physical therapy",
+    "chiropractic care",
+    "acupuncture",
+    "a home exercise program",
+    "activity modification",
+    "modified duty",
+    "diagnostic imaging",
+    "topical creams",
+    "a course of injections",
+    "bracing",
+    "heat and ice",
+    "a TENS unit trial",
+    "psychological support",
 )
 
 PAIN_WORDS: tuple[str, ...] = ("aching", "sharp", "burning", "throbbing", "constant", "intermittent")
 
 NUMBER_WORDS: tuple[str, ...] = (
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty", "twenty-one", "twenty-two", "twenty-three", "twenty-four",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "twenty-one",
+    "twenty-two",
+    "twenty-three",
+    "twenty-four",
 )
 
 MONTH_NAMES: tuple[str, ...] = (
-    "", "January", "February", "March", "April", "May", "June", "July", "August",
-    "September", "October", "November", "December",
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
