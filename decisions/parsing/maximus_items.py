@@ -70,9 +70,13 @@ def _walk_back(lines: list[str], index: int, floor: int) -> int:
     return start
 
 
-def raw_items(lines: list[str]) -> list[RawItem]:
-    """Cut the decisions section into items: header lines, then body lines."""
-    ends = outcome_line_indexes(lines)
+def raw_items(lines: list[str], ends: list[int] | None = None) -> list[RawItem]:
+    """Cut the decisions section into items: header lines, then body lines.
+
+    `ends` are the outcome_line_indexes(lines), when the caller has them already.
+    """
+    if ends is None:
+        ends = outcome_line_indexes(lines)
     items: list[RawItem] = []
     floor = 0
     for number, end in enumerate(ends):
@@ -103,7 +107,8 @@ def body_paragraphs(body: list[str]) -> dict[str, str]:
 def build_items(lines: list[str], warnings: list[str]) -> list[ParsedItem]:
     """ParsedItems from the decisions section's lines; problems go into `warnings`."""
     parsed: list[ParsedItem] = []
-    raws = raw_items(lines)
+    ends = outcome_line_indexes(lines)  # found once: the orphan count below needs them too
+    raws = raw_items(lines, ends)
     for position, raw in enumerate(raws, start=1):
         header = join_lines(raw.header_lines)
         split = split_header(header)
@@ -125,7 +130,7 @@ def build_items(lines: list[str], warnings: list[str]) -> list[ParsedItem]:
             reviewer_guidelines=reviewer, rationale=rationale,
         ))
     orphans = sum(max(0, _count_markers(raw.body, "reviewer_guideline") - 1) for raw in raws)
-    orphans += _count_markers(lines[: _first_header(lines)], "reviewer_guideline")
+    orphans += _count_markers(lines[: _first_header(lines, ends)], "reviewer_guideline")
     if orphans:
         warnings.append(
             f"{orphans} disputed item(s) have no readable header with an outcome and were left out"
@@ -137,8 +142,7 @@ def _count_markers(lines: list[str], name: str) -> int:
     return sum(1 for line in lines if marker_of(line) == name)
 
 
-def _first_header(lines: list[str]) -> int:
-    ends = outcome_line_indexes(lines)
+def _first_header(lines: list[str], ends: list[int]) -> int:
     return header_start(lines, ends[0], 0) if ends else len(lines)
 
 

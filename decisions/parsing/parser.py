@@ -49,7 +49,7 @@ def parse_text(text: str, *, filename: str = "<text>", sha256: str | None = None
     if layout is None:
         raise ParseError(filename, "not an IMR determination letter in any known layout")
     reading = layout_bd.read(layout, lines) if layout in ("B", "D") else read_maximus(layout, lines)
-    return _decision(filename, sha256, layout, reading, "\n".join(lines))
+    return _decision(filename, sha256, layout, reading, flat)
 
 
 def read_maximus(layout: str, lines: list[str]) -> Reading:

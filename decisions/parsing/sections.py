@@ -27,7 +27,15 @@ MARKERS: dict[str, str] = {
     "specialty": r"Certification\s*\(s\)\s*/\s*Specialty\s*:",
 }
 _HEADING_RE = re.compile("|".join(f"(?P<{k}>{v})" for k, v in HEADINGS.items()))
-_MARKER_RE = re.compile("|".join(f"(?P<{k}>{v})" for k, v in MARKERS.items()), re.I)
+# The look-ahead on the markers' first letters (case folded, as the rest) lets the engine
+# reject most positions with one test instead of trying all six alternatives.
+_MARKER_INITIALS = "".join(sorted({pattern[0].lower() for pattern in MARKERS.values()}))
+_MARKER_RE = re.compile(
+    f"(?=[{_MARKER_INITIALS}])(?:" + "|".join(f"(?P<{k}>{v})" for k, v in MARKERS.items()) + ")", re.I
+)
+# Every heading starts with one of these capitals; other lines need no regex to rule out.
+_HEADING_INITIALS = frozenset(alternative[0] for pattern in HEADINGS.values() for alternative in pattern.split("|"))
+assert all(initial.isalpha() for initial in _HEADING_INITIALS | set(_MARKER_INITIALS)), "patterns must start with a letter"
 # The credentials intro stands alone on its line; the other markers begin a paragraph.
 _STANDALONE = {"credentials"}
 # Every marker ends with a colon and holds one of these words (headings are checked inline).
@@ -81,6 +89,8 @@ def _one_line(text: str) -> str:
 
 
 def heading_of(line: str) -> str | None:
+    if line[:1] not in _HEADING_INITIALS:
+        return None
     match = _HEADING_RE.fullmatch(line)
     return match.lastgroup if match else None
 

@@ -7,7 +7,15 @@ physical therapy") before general ones ("therapy").
 
 from __future__ import annotations
 
+import importlib
 import re
+
+from .textutil import keyword_view
+
+# The regex parser, only to read RULES' patterns once at import (no public API does that).
+_sre_parser = importlib.import_module("re._parser")
+_BRANCH, _LITERAL, _SUBPATTERN = _sre_parser.BRANCH, _sre_parser.LITERAL, _sre_parser.SUBPATTERN
+_MAX_REPEAT, _MIN_REPEAT = _sre_parser.MAX_REPEAT, _sre_parser.MIN_REPEAT
 
 CATEGORIES: dict[str, str] = {
     "medication": "Medication",
@@ -214,13 +222,57 @@ RULES: list[tuple[str, str, str]] = [
     (r"\bconsult|\breferral|\bspecialist|\bevaluation|\bre-?exam|\bexamination|\bassessment|\bsecond\s+opinion", "evaluation", "consultation"),
     (r"\boffice\s+visit|\bfollow[-\s]?up|\bvisits?\b|\bmanagement\b", "evaluation", "office-visit"),
 ]
-# All rules in one regex, each alternative a look-ahead over the whole request: the engine
-# tries them in table order, so the first rule that matches anywhere wins, as in a loop over
-# RULES, but in one call (classification runs for every item of every letter).
-_FIRST_RULE = re.compile(
-    "|".join(f"(?=.*?(?:{pattern}))(?P<r{index}>)" for index, (pattern, _, _) in enumerate(RULES)),
-    re.I | re.S,
-)
+def _required_words(pattern: str) -> frozenset[str] | None:
+    """Lower-case words one of which every match of `pattern` must contain; None if unknown.
+
+    Read from the compiled pattern's own parse tree, so the words can never disagree with
+    RULES: a rule whose pattern has no such word (it starts with \\d, say) is always tried.
+    """
+    try:
+        return _words_in(_sre_parser.parse(pattern, re.I).data)
+    except Exception:  # a parse tree from another Python version: do without the filter
+        return None
+
+
+def _words_in(sequence: list[tuple[object, object]]) -> frozenset[str] | None:
+    """Best word set over the items of one sequence (any single item must match)."""
+    options: list[frozenset[str]] = []
+    run = ""
+    for op, arg in [*sequence, (None, None)]:
+        if op is _LITERAL:
+            run += chr(arg).lower()  # type: ignore[arg-type]
+            continue
+        if run:
+            options.append(frozenset([run]))
+            run = ""
+        words = _words_of_item(op, arg)
+        if words is not None:
+            options.append(words)
+    # The set whose shortest word is longest rules out the most requests.
+    return max(options, key=lambda words: (min(map(len, words)), -len(words)), default=None)
+
+
+def _words_of_item(op: object, arg: object) -> frozenset[str] | None:
+    if op is _SUBPATTERN:
+        return _words_in(arg[-1].data)  # type: ignore[index]
+    if op is _BRANCH:
+        branches = [_words_in(branch.data) for branch in arg[1]]  # type: ignore[index]
+        if any(words is None for words in branches):
+            return None
+        return frozenset().union(*branches)  # type: ignore[arg-type]
+    if op in (_MAX_REPEAT, _MIN_REPEAT) and arg[0] >= 1:  # type: ignore[index]
+        return _words_in(arg[2].data)  # type: ignore[index]
+    return None
+
+
+# Each rule compiled alone, with the words that must be in a request it matches. Checking
+# `word in request` for every rule is far cheaper than running its regex; only the few rules
+# whose words are present are searched, in table order, so the first rule that matches
+# anywhere still wins.
+_COMPILED_RULES: list[tuple[re.Pattern[str], frozenset[str] | None, str, str]] = [
+    (re.compile(pattern, re.I | re.S), _required_words(pattern), category, subcategory)
+    for pattern, category, subcategory in RULES
+]
 
 
 def classify_request(request: str) -> tuple[str | None, str | None]:
@@ -228,8 +280,18 @@ def classify_request(request: str) -> tuple[str | None, str | None]:
     text = " ".join(request.split())
     if not text:
         return None, None
-    match = _FIRST_RULE.match(text)
-    if match and match.lastgroup:
-        _, category, subcategory = RULES[int(match.lastgroup[1:])]
-        return category, subcategory
+    view = keyword_view(text)
+    for regex, words, category, subcategory in _COMPILED_RULES:
+        if words is not None and not _has_any(view, words):
+            continue
+        if regex.search(text):
+            return category, subcategory
     return "other", "other"
+
+
+def _has_any(text: str, words: frozenset[str]) -> bool:
+    # A plain loop: any() over a generator costs more than the `in` tests themselves.
+    for word in words:  # noqa: SIM110
+        if word in text:
+            return True
+    return False

@@ -17,7 +17,8 @@ _PAGE_FURNITURE = re.compile(r"^(?:page\s+\d+(?:\s+of\s+\d+)?|-?\s*\d{1,3}\s*-?)
 # Words that PDF extraction of 2013 letters glues together ("notmedically").
 _GLUED = re.compile(r"\b(is|not|be|and)(medically|necessary|appropriate)\b", re.I)
 _GLUED_MED = re.compile(r"\b(medically)(necessary)\b", re.I)
-_GLUE_HINT = re.compile(r"[a-z](?:medically|necessary|appropriate)\b")
+# A glued word: one of these right after a lower-case letter, with a word boundary after it.
+_GLUED_WORDS = ("medically", "necessary", "appropriate")
 
 
 def clean_lines(text: str) -> list[str]:
@@ -26,7 +27,7 @@ def clean_lines(text: str) -> list[str]:
         if char in text:
             text = text.replace(char, replacement)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
-    if _GLUE_HINT.search(text):
+    if _has_glued_words(text):
         text = _GLUED_MED.sub(r"\1 \2", _GLUED.sub(r"\1 \2", text))
     if "\u200b" in text:
         text = text.replace("\u200b", "")
@@ -36,6 +37,41 @@ def clean_lines(text: str) -> list[str]:
         for line in (" ".join(raw.split()) for raw in text.split("\n"))
         if line and not (len(line) < 16 and _PAGE_FURNITURE.match(line))
     ]
+
+
+# IGNORECASE matches these to ASCII letters ("ſ" to "s"), but str.lower() leaves them alone.
+_IGNORECASE_TWINS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def keyword_view(text: str) -> str:
+    """`text` lower-cased for cheap `word in view` checks before running a regex.
+
+    Any ASCII word that a case-insensitive regex can match in `text` is a substring of the
+    view, so `word not in view` safely skips the regex. Not for positions: lengths may differ.
+    """
+    if not text.isascii():
+        text = text.translate(_IGNORECASE_TWINS)
+    return text.lower()
+
+
+def _has_glued_words(text: str) -> bool:
+    """Whether re.search(r"[a-z](?:medically|necessary|appropriate)\\b", text) would match.
+
+    str.find skips through a whole letter about ten times faster than that regex, which
+    tries its alternation at every character.
+    """
+    for word in _GLUED_WORDS:
+        start = text.find(word, 1)
+        while start != -1:
+            end = start + len(word)
+            if "a" <= text[start - 1] <= "z" and not (end < len(text) and _is_word_char(text[end])):
+                return True
+            start = text.find(word, start + 1)
+    return False
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what \w matches in a str pattern
 
 
 def join_lines(lines: list[str]) -> str:
