@@ -173,6 +173,9 @@ _LICENSED_IN = re.compile(
 )
 
 
+_BOARD_WORDS = re.compile(r"\bboard[-\s]+certified\b", re.I)
+
+
 def reviewer_from(text: str) -> tuple[ReviewerInfo, list[str]]:
     """Credentials from the labelled block or the prose sentence; (info, warnings)."""
     warnings: list[str] = []
@@ -190,7 +193,8 @@ def reviewer_from(text: str) -> tuple[ReviewerInfo, list[str]]:
         value = " ".join(text[specialty_label.end():].split())
         specialties, unknown = specialties_from(value)
         warnings += [f"reviewer specialty not recognised: {u!r}" for u in unknown]
-        board = True if specialties else None
+        # The "Certification(s)/Specialty:" label does not say *board* certified: leave it unknown.
+        board = True if _BOARD_WORDS.search(value) else None
     flat = " ".join(text.split())
     if not specialties:
         prose = _BOARD_PROSE.search(flat)

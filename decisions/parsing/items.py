@@ -40,8 +40,9 @@ _QUANTITY_RULES: list[tuple[re.Pattern[str], str]] = [
     # "x12", "times 12", "quantity 12", "Qty: 60"
     (re.compile(r"(?:\bx\s*|\btimes\s+|\bquantity:?\s*|\bqty:?\s*)(\d{1,3})\b(?!\s*(?:mg|mcg|%|weeks?|days?|months?))", re.I),
      "one"),
-    # "six sessions", "12 visits", "8 additional sessions"
-    (re.compile(rf"\b({_NUM})\s+(?:[\w/-]+\s+){{0,3}}{_UNITS}\b", re.I), "one"),
+    # "six sessions", "12 visits", "8 additional sessions"; not the second half of a spinal
+    # level ("C6-7 ... injection") or a brand name ("Synvisc-One injection").
+    (re.compile(rf"(?<![-/])\b({_NUM})\s+(?:[\w/-]+\s+){{0,3}}{_UNITS}\b", re.I), "one"),
 ]
 
 

@@ -147,6 +147,11 @@ def _words(names: list[str]) -> str:
 RULES: list[tuple[str, str, str]] = [
     # A consultation about a treatment is an evaluation, not the treatment.
     (r"^\s*(?:consult(?:ation)?|referral|re-?exam(?:ination)?|second\s+opinion)\b|medication\s+management", "evaluation", "consultation"),
+    # A psychological evaluation is a psych service; a surgeon's consultation is an evaluation, not surgery.
+    (r"\bpsych\w*(?:\s*/\s*psych\w*)?\s+(?:evaluation|assessment|testing|consult\w*)", "psychological", "evaluation"),
+    (r"\b(?:surg\w*|ortho\w*|neuro\w*|spine|pain\s+management|specialist)\s+(?:consult\w*|referral|evaluation)\b", "evaluation", "consultation"),
+    # Rides to appointments are transportation whatever the appointment is for.
+    (r"\btransport\w*\s+(?:to|from|for)\b", "transportation", "transportation"),
     # Services named around a surgery first: they are not the surgery itself.
     (r"\b(?:pa|surgical)\s+assist|assistant\s+surgeon|\bco-?surgeon", "surgery", "other-surgery"),
     (r"\bpost[-\s]?op(?:erative)?\b.*\b(?:physical|therapy|pt)\b", "physical-therapy", "post-operative"),
@@ -156,7 +161,7 @@ RULES: list[tuple[str, str, str]] = [
     (r"\b(?:urine\s+drug|drug\s+screen|toxicology|uds)\b", "lab-test", "drug-screen"),
     (r"\blabs?\b|\bblood\s+(?:work|test)|\bcbc\b|\bpanel\b|\burinalysis\b", "lab-test", "blood-urine"),
     (r"\bcold\s+(?:compression|therapy)|hot\s*/\s*cold|\bcryo|ice\s+(?:unit|machine)|heat\s+(?:therapy\s+)?(?:pad|wrap|unit)|game\s*ready|polar\s+care|vascutherm", "dme", "cold-therapy"),
-    (r"\bsling\b|\bbraces?\b|\bsplints?\b|\bsupport\b|\borthos[ie]s|\bwrap\b|\bcollar\b|\borthotic|\binsoles?", "dme", "brace"),
+    (r"\bsling\b|\bbraces?\b|\bboot\b|\bcam\s+walker|\bsplints?\b|\bsupport\b|\borthos[ie]s|\bwrap\b|\bcollar\b|\borthotic|\binsoles?", "dme", "brace"),
     (r"neurostimulation\s+therapy|e-?stim\b|electrical\s+muscle\s+stimulation", "physical-therapy", "modality"),
     (r"\btens\b|\binterferential\b|\bh-?wave\b|\bneurostimulat|muscle\s+stimulat|e-?stim\b|\bems\b", "dme", "tens"),
     (r"\bpillows?\b|\bmattress|\bbed\b|\bcushion", "dme", "mattress"),
@@ -177,17 +182,17 @@ RULES: list[tuple[str, str, str]] = [
     (r"platelet[-\s]rich|\bprp\b", "injection", "prp"),
     (r"\bbotox|botulinum", "injection", "botox"),
     (r"nerve\s+block|\bblock\b|stellate|ganglion", "injection", "nerve-block"),
-    (r"\b(?:joint|knee|shoulder|hip|sacroiliac|si|cortisone|steroid|hyaluronic|synvisc|orthovisc)\b.*\binjection|viscosupplement", "injection", "joint"),
-    (r"\binjection\b.*\b(?:knee|shoulder|hip|joint|bursa)\b", "injection", "joint"),
+    (r"\b(?:joints?|knees?|shoulders?|hips?|sacroiliac|si|cortisone|steroid|hyaluronic|synvisc|orthovisc)\b.*\binjection|viscosupplement", "injection", "joint"),
+    (r"\binjections?\b.*\b(?:knees?|shoulders?|hips?|joints?|bursa)\b", "injection", "joint"),
     (r"\binjections?\b", "injection", "other-injection"),
     # Surgery by body region.
     (r"\b(?:fusion|laminectomy|discectomy|microdiscectomy|laminotomy|foraminotomy|kyphoplasty|spinal\s+cord\s+stimulator)\b", "surgery", "spine"),
-    (r"\barthroplasty\b.*\bhip|hip\s+(?:replacement|arthroscopy)", "surgery", "hip"),
-    (r"\b(?:shoulder)\b.*\b(?:arthroscop|repair|decompression|surgery|arthroplasty)|rotator\s+cuff\s+repair", "surgery", "shoulder"),
-    (r"\bknee\b.*\b(?:arthroscop|meniscectomy|replacement|arthroplasty|surgery|reconstruction)|\bmeniscectomy|\bacl\s+reconstruction", "surgery", "knee"),
-    (r"carpal\s+tunnel\s+release|trigger\s+finger\s+release|\b(?:hand|wrist|finger)\b.*\bsurgery", "surgery", "hand"),
-    (r"\belbow\b.*\b(?:surgery|release|repair)", "surgery", "elbow"),
-    (r"\b(?:ankle|foot)\b.*\b(?:surgery|arthroscop|repair)", "surgery", "foot-ankle"),
+    (r"\barthroplasty\b.*\bhips?\b|hips?\s+(?:replacement|arthroscopy)", "surgery", "hip"),
+    (r"\b(?:shoulders?)\b.*\b(?:arthroscop|repair|decompression|surgery|arthroplasty)|rotator\s+cuff\s+repair", "surgery", "shoulder"),
+    (r"\bknees?\b.*\b(?:arthroscop|meniscectomy|replacement|arthroplasty|surgery|reconstruction)|\bmeniscectomy|\bacl\s+reconstruction", "surgery", "knee"),
+    (r"carpal\s+tunnel\s+release|trigger\s+finger\s+release|\b(?:hands?|wrists?|fingers?)\b.*\bsurgery", "surgery", "hand"),
+    (r"\belbows?\b.*\b(?:surgery|release|repair)", "surgery", "elbow"),
+    (r"\b(?:ankles?|foot|feet)\b.*\b(?:surgery|arthroscop|repair)", "surgery", "foot-ankle"),
     # Therapies; a facility stay first, as it names the therapies given there.
     (r"skilled\s+nursing|\bsnf\b|inpatient\s+rehab|nursing\s+facility|\bhospital\s+stay|\binpatient", "home-health", "facility"),
     (r"\belectro[-\s]?acupuncture|\belect\s+acupuncture", "acupuncture", "electro-acupuncture"),
@@ -199,7 +204,7 @@ RULES: list[tuple[str, str, str]] = [
     (r"functional\s+capacity|\bfce\b|range\s+of\s+motion\s+(?:of\s+)?test|grip\s+(?:strength\s+)?test|\bimpairment\s+rating", "evaluation", "functional-capacity"),
     (r"partial\s+hospitali[sz]ation|\bday\s+treatment|\bpsych|\bcognitive\s+behavio|\bcbt\b|\bbio[-\s]?behavio|\bbiofeedback|\bcounsel|\bhypno", "psychological", "therapy"),
     (r"\baqua(?:tic)?\s+therap|\bpool\s+therap|\bhydrotherap", "physical-therapy", "aquatic"),
-    (r"\boccupational\s+therap|\bot\b", "occupational-therapy", "therapy"),
+    (r"\boccupational\s+therap|\bot\b|\bhand\s+therap", "occupational-therapy", "therapy"),
     (r"\binfrared\b|\bultrasound\b|\bshock\s*wave|\beswt\b|\bmyofascial\b|\bmassage\b|\bheat\b|\blaser\b|\btraction\b|\biontophoresis|\bparaffin", "physical-therapy", "modality"),
     (r"physical\s+therap|\bphysiotherap|\bpt\b|\brehabilitat|\bhome\s+exercise", "physical-therapy", "therapy"),
     # Care settings and services.

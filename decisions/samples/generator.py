@@ -441,9 +441,9 @@ def _method_paragraphs(
     intro = pick(rng, prose.METHOD_INTRO).format(who=who)
     body = pick(rng, prose.METHOD_BODY)
     if not prose_form:
-        # Parsers read the "Certification(s)/Specialty:" block as board certification.
+        # The "Certification(s)/Specialty:" block does not say "Board Certified": unknown.
         paragraphs = [f"{intro} {body}", *_credentials_block(rng, reviewer, states)]
-        return paragraphs, True
+        return paragraphs, None
     state = STATE_NAMES[states[0]]
     title = "The physician reviewer" if who.startswith("a physician") else "The expert reviewer"
     if reviewer.acupuncturist:

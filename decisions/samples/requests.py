@@ -502,7 +502,7 @@ def build_psychological(rng: random.Random, ctx: Ctx) -> Req:
     if r < 0.3:
         text = pick(rng, ("Psychological evaluation", "Psychological consultation and testing", "Psychiatric evaluation"))
         guide = Guide((MtusRef("cp", "psych-eval"),), odg_chapter, "Psychological evaluations")
-        return Req(text, "psychological", "therapy", None, guide, "psych")
+        return Req(text, "psychological", "evaluation", None, guide, "psych")
     noun = pick(rng, ("cognitive behavioral therapy", "psychotherapy", "biofeedback", "cognitive behavioral therapy"))
     text, n, template = therapy_text(rng, noun, "")
     topic = "cbt" if noun != "psychotherapy" else "psych"

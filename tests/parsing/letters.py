@@ -61,7 +61,7 @@ EXPECTED_A = {
     "sex": "male",
     "states": ["CA", "NY", "OR"],
     "specialties": ["Physical Medicine and Rehabilitation", "Sports Medicine"],
-    "board_certified": True,
+    "board_certified": None,
     "items": [
         ("upheld", "Norco 5/325mg #60", 60),
         ("upheld", "Lumbar support brace", None),
@@ -217,7 +217,7 @@ EXPECTED_C = {
     "sex": "male",
     "states": ["CA", "TX"],
     "specialties": ["Internal Medicine"],
-    "board_certified": True,
+    "board_certified": None,
     "items": [("overturned", "EMG/NCV of both upper extremities", None)],
 }
 

@@ -26,7 +26,7 @@ SEEDS = {
             "board": None, "items": [("upheld", "acupuncture", 12)],
             "reviewer_titles": [["Acupuncture Treatment Guidelines"]]},
     "002": {"age": 37, "sex": "male", "injury": "2014-04-16", "states": ["MD"],
-            "specialties": ["Physical Medicine and Rehabilitation", "Neuromuscular Medicine"], "board": True,
+            "specialties": ["Physical Medicine and Rehabilitation", "Neuromuscular Medicine"], "board": None,
             "items": [("upheld", "acupuncture", 6), ("upheld", "injection", None)],
             "reviewer_titles": [["Acupuncture Treatment Guidelines"], ["Chronic Pain Medical Treatment Guidelines"]]},
     "003": {"age": None, "sex": "male", "injury": "2002-07-08", "states": ["CA"],
@@ -34,7 +34,7 @@ SEEDS = {
             "items": [("upheld", "acupuncture", None), ("overturned", "functional-restoration", 1)],
             "reviewer_titles": [["Acupuncture Treatment Guidelines"], ["Chronic Pain Medical Treatment Guidelines"]]},
     "004": {"age": 54, "sex": "female", "injury": "2012-08-06", "states": ["AZ", "CA"],
-            "specialties": ["Family Practice"], "board": True,
+            "specialties": ["Family Practice"], "board": None,
             "items": [("overturned", "psychological", 12), ("upheld", "acupuncture", 12)],
             "reviewer_titles": [["Chronic Pain Medical Treatment Guidelines"], ["Acupuncture Treatment Guidelines"]]},
 }

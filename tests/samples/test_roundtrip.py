@@ -12,16 +12,6 @@ parsing = pytest.importorskip("decisions.parsing")
 
 LETTERS = list(generate_letters(300, seed=2024))
 
-# Real request forms whose quantity the parser misreads today. The round trip skips the quantity
-# of these requests; the strict xfail tests below fail once the parser is fixed, so the entry
-# can be deleted then.
-KNOWN_QUANTITY_GAPS: tuple[str, ...] = (
-    "C6-7 interlaminar epidural steroid injection",  # reads "7 ... injection" as 7
-    "L4-5 transforaminal epidural steroid injection",  # reads "5 ... injection" as 5
-    "Synvisc-One injection",  # reads "One injection" as 1
-)
-
-
 def normalised(names: list[str]) -> list[str]:
     """Specialties compared as the labels are: '&' read as 'and', case and spacing folded."""
     return sorted(" ".join(name.replace("&", "and").casefold().split()) for name in names)
@@ -55,8 +45,7 @@ def mismatches(letter: SampleLetter, parsed: Any = None) -> list[str]:
     for index, (got, want) in enumerate(zip(parsed.items, letter.items, strict=False)):
         check(f"item {index} request", " ".join(got.request.split()), want.request)
         check(f"item {index} outcome", got.outcome, want.outcome)
-        if not any(form in want.request for form in KNOWN_QUANTITY_GAPS):
-            check(f"item {index} quantity", got.quantity, want.quantity)
+        check(f"item {index} quantity", got.quantity, want.quantity)
         check(f"item {index} category", got.treatment_category, want.treatment_category)
         check(f"item {index} subcategory", got.treatment_subcategory, want.treatment_subcategory)
         check(
@@ -109,12 +98,10 @@ def parsed_item(request: str, reviewer_line: str = "Decision based on MTUS Chron
     return parsing.parse_text(text).items[0]
 
 
-@pytest.mark.xfail(strict=True, reason="parser gap: a spinal level's second number is read as a quantity")
 def test_parser_reads_no_quantity_in_a_spinal_level() -> None:
     assert parsed_item("C6-7 interlaminar epidural steroid injection").quantity is None
 
 
-@pytest.mark.xfail(strict=True, reason="parser gap: the brand name Synvisc-One is read as a quantity of one")
 def test_parser_reads_no_quantity_in_a_brand_name() -> None:
     assert parsed_item("Synvisc-One injection to the right knee").quantity is None
 
