@@ -40,14 +40,10 @@ assert all(initial.isalpha() for initial in _HEADING_INITIALS | set(_MARKER_INIT
 _STANDALONE = {"credentials"}
 # Every marker ends with a colon and holds one of these words (headings are checked inline).
 _MARKER_HINTS = ("guideline", "rationale", "licensure", "specialt", "credentials")
+# Matched loosely (fixed start and end, any wording between) so reworded intros are dropped too.
 INTROS = {
-    "items": re.compile(
-        r"The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions?\s+for\s+the\s+disputed\s+"
-        r"items?\s*/\s*services?\s+set\s+forth\s+below\s*:", re.I),
-    "summary": re.compile(
-        r"The\s+expert\s+reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+summary\s+"
-        r"based\s+on\s+a\s+review\s+of\s+the\s+case\s+file,?\s+including\s+all\s+medical\s+"
-        r"records\s*:", re.I),
+    "items": re.compile(r"The\s+Final\s+Determination\s+was\s+based\s+on\s[^:]{0,200}?\bbelow\s*:", re.I),
+    "summary": re.compile(r"The\s+expert\s+reviewer\s+developed\s+the\s+following\s[^:]{0,250}?\brecords\s*:", re.I),
 }
 
 

@@ -26,13 +26,12 @@ METHOD_BODY: tuple[str, ...] = (
     "Medical Review.",
 )
 CREDENTIALS_LABEL = "The Expert Reviewer has the following credentials:"
-# The two intro lines are fixed formulas, the same in every real letter, and parsers key on
-# them like headings, so they are written as the letters write them.
+# The two section intros, in our own words; the parser drops any intro of this shape.
 SUMMARY_INTRO = (
-    "The expert reviewer developed the following clinical case summary based on a review of the "
-    "case file, including all medical records:"
+    "The expert reviewer developed the following summary of the clinical case after reading the whole "
+    "case file and the medical records:"
 )
-ISSUES_INTRO = "The Final Determination was based on decisions for the disputed items/services set forth below:"
+ISSUES_INTRO = "The Final Determination was based on the reviewer's decision on each disputed item or service listed below:"
 
 # ---------------------------------------------------------------------------------------------
 # Clinical summary sentences. Slots: {a} age, {s} sex word, {d} injury date, {p} place,

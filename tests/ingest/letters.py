@@ -50,7 +50,7 @@ She describes aching pain that worsens when sitting for long periods. {letter.no
 The listed diagnosis is lumbar strain.
 
 IMR ISSUES, DECISIONS AND RATIONALES
-The Final Determination was based on decisions for the disputed items/services set forth below:
+The Final Determination was based on the decisions about each disputed item listed below:
 
 {items}
 """

@@ -19,12 +19,12 @@ The Expert Reviewer has the following credentials:\r
 State(s) of Licensure: Oregon,California, New York\r
 Certification(s)/Specialty: Physical Medicine & Rehabilitation, Sports Medicinea\r
 CLINICAL CASE SUMMARY\r
-The expert reviewer developed the following clinical case summary based on a review of the \r
-case file, including all medical records:\r
+The expert reviewer developed the following account of the case from the file and its medical \r
+records:\r
 The injured worker is a now 61-year-old gentleman who hurt his back lifting crates on 9-14-16. \r
 Diagnoses include lumbar strain, left sciatica and sleep disturbance. He has tried rest and \r
 pills with little relief.\fIMR ISSUES, DECISIONS AND RATIONALES\r
-The Final Determination was based on decisions for the disputed items/services set forth below:\r
+The Final Determination was based on the decisions about each disputed item listed below:\r
 Norco 5/325mg #60: Upheld\r
 Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical Treatment 2009, \r
 Section(s): Opioids, criteria for use.\r
@@ -77,15 +77,15 @@ reviewer is Board Certified in Orthopaedic Surgery and is licensed to practice i
 Nevada. He/she keeps an active practice.
 
 CLINICAL CASE SUMMARY
-The expert reviewer developed the following clinical case summary based on a review of the
-case file, including all medical records:
+The expert reviewer developed the following account of the case from the file and its medical
+records:
 
 This 44 year old woman slipped at work and reported an injury on 3/5/2013.  She has pain in the
 right knee.  Her diagnoses included medial meniscus tear, knee effusion, and gait
 disturbance.  She asks for more treatment.
 
 IMR ISSUES, DECISIONS AND RATIONALES
-The Final Determination was based on decisions for the disputed items/services set forth below:
+The Final Determination was based on the decisions about each disputed item listed below:
 
 Knee injection with cortisone:  Overturned
 
@@ -199,7 +199,7 @@ CLINICAL CASE SUMMARY
 The injured worker is a 50 year old man with wrist pain since 1/7/12. Diagnoses include carpal
 tunnel syndrome.
 IMR DECISION(S) AND RATIONALE(S)
-The Final Determination was based on decisions for the disputed items/services set forth below:
+The Final Determination was based on the decisions about each disputed item listed below:
 EMG/NCV of both upper extremities: Overturned
 Claims Administrator guideline: Decision based on MTUS Forearm, Wrist, and Hand Complaints
 2004, Section(s): Special Studies.
