@@ -9,6 +9,7 @@ Two modes:
 from __future__ import annotations
 
 import secrets
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -134,8 +135,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Without a collectstatic step (quickstart, tests) whitenoise serves straight from the finders.
+# Without a collectstatic step (quickstart, tests) whitenoise serves straight from the finders,
+# so a missing STATIC_ROOT is expected there.
 WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 STORAGES = {
     "default": {
         "BACKEND": "decisions.storage.ContentAddressedStorage",

@@ -92,25 +92,27 @@ class Command(BaseCommand):
         self.stdout.write("This password is shown only now; change it with: python manage.py changepassword admin")
 
     def serve(self, host: str, port: int, workers: int) -> None:
-        command = [
+        """gunicorn for the site and one task worker for large uploads, until Ctrl-C."""
+        web = [
             sys.executable, "-m", "gunicorn", "imrsite.wsgi:application",
             "--bind", f"{host}:{port}",
             "--workers", str(workers),
             "--access-logfile", "-",
             "--graceful-timeout", "5",
         ]  # fmt: skip
-        self.stdout.write(
-            self.style.SUCCESS(f"Serving the IMR decision archive at http://{host}:{port}/decisions/ (Ctrl-C to stop)")
-        )
+        worker = [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "2"]
+        url = f"http://{host}:{port}/decisions/"
+        self.stdout.write(self.style.SUCCESS(f"Serving the IMR decision archive at {url} (Ctrl-C to stop)"))
         self.stdout.flush()
-        server = subprocess.Popen(command, cwd=Path(settings.BASE_DIR), env=os.environ.copy())
+        processes = [subprocess.Popen(command, cwd=Path(settings.BASE_DIR), env=os.environ.copy()) for command in (web, worker)]
         signal.signal(signal.SIGTERM, interrupt)
         try:
-            server.wait()
+            processes[0].wait()
         except KeyboardInterrupt:
-            self.stdout.write("\nStopping the web server...")
+            self.stdout.write("\nStopping the web server and the worker...")
         finally:
-            stop_process(server)
+            for process in processes:
+                stop_process(process)
 
 
 def interrupt(signum: int, frame: object) -> None:
