@@ -138,7 +138,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Without a collectstatic step (quickstart, tests) whitenoise serves straight from the finders,
 # so a missing STATIC_ROOT is expected there.
 WHITENOISE_USE_FINDERS = True
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at: ")
 STORAGES = {
     "default": {
         "BACKEND": "decisions.storage.ContentAddressedStorage",
