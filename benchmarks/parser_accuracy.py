@@ -70,14 +70,20 @@ def score(parsed: dict[str, Any], label: dict[str, Any]) -> list[tuple[str, bool
     for index, want in enumerate(labelled):
         got = items[index] if index < len(items) else None
         where = f"item {index + 1}"
-        results.append((
-            "item.outcome", bool(got) and got["outcome"] == want["outcome"],
-            f"{where}: got {got and got['outcome']!r}, want {want['outcome']!r}",
-        ))
-        results.append((
-            "item.request", bool(got) and request_matches(got["request"], want["request"]),
-            f"{where}: got {got and got['request']!r}, label {want['request']!r}",
-        ))
+        results.append(
+            (
+                "item.outcome",
+                bool(got) and got["outcome"] == want["outcome"],
+                f"{where}: got {got and got['outcome']!r}, want {want['outcome']!r}",
+            )
+        )
+        results.append(
+            (
+                "item.request",
+                bool(got) and request_matches(got["request"], want["request"]),
+                f"{where}: got {got and got['request']!r}, label {want['request']!r}",
+            )
+        )
         reviewer = got["reviewer_guidelines"] if got else []
         for part in want["reviewer_mtus_parts"]:
             ok = any(c["source"] == "MTUS" and part.lower() in c["title"].lower() for c in reviewer)
@@ -86,8 +92,13 @@ def score(parsed: dict[str, Any], label: dict[str, Any]) -> list[tuple[str, bool
             ok = any(c["source"] == "ODG" for c in reviewer)
             results.append(("item.odg", ok, f"{where}: no ODG citation in {[c['title'] for c in reviewer]}"))
         if want["reviewer_no_citation"]:
-            results.append(("item.no_citation", got is not None and not reviewer,
-                            f"{where}: expected no citation, got {[c['title'] for c in reviewer]}"))
+            results.append(
+                (
+                    "item.no_citation",
+                    got is not None and not reviewer,
+                    f"{where}: expected no citation, got {[c['title'] for c in reviewer]}",
+                )
+            )
     return results
 
 

@@ -51,17 +51,22 @@ def main() -> int:
 
     generated = [letter.text for letter in generate_letters(args.generated, seed=1)]
     generated_wall, generated_cpu = _best_of(args.rounds, generated)
-    print(json.dumps({
-        "letters": len(blobs),
-        "extract_and_parse_seconds": round(full, 3),
-        "extract_and_parse_cpu_seconds": round(full_cpu, 3),
-        "real_text_parses": len(real) * args.repeat,
-        "real_letters_per_cpu_second": round(len(real) * args.repeat / real_cpu, 1),
-        "real_letters_per_second": round(len(real) * args.repeat / real_wall, 1),
-        "generated_text_parses": len(generated),
-        "generated_letters_per_cpu_second": round(len(generated) / generated_cpu, 1),
-        "generated_letters_per_second": round(len(generated) / generated_wall, 1),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "letters": len(blobs),
+                "extract_and_parse_seconds": round(full, 3),
+                "extract_and_parse_cpu_seconds": round(full_cpu, 3),
+                "real_text_parses": len(real) * args.repeat,
+                "real_letters_per_cpu_second": round(len(real) * args.repeat / real_cpu, 1),
+                "real_letters_per_second": round(len(real) * args.repeat / real_wall, 1),
+                "generated_text_parses": len(generated),
+                "generated_letters_per_cpu_second": round(len(generated) / generated_cpu, 1),
+                "generated_letters_per_second": round(len(generated) / generated_wall, 1),
+            },
+            indent=2,
+        )
+    )
     return 0
 
 

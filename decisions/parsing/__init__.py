@@ -1,7 +1,7 @@
 """The pure IMR letter parser: bytes or text in, dataclasses out. No Django here.
 
-    >>> decision = parse_bytes(pdf_bytes, "CM16-0213037.pdf")
-    >>> decision.to_dict()  # the JSON object of parsed-decision.schema.json
+>>> decision = parse_bytes(pdf_bytes, "CM16-0213037.pdf")
+>>> decision.to_dict()  # the JSON object of parsed-decision.schema.json
 """
 
 from __future__ import annotations
@@ -17,9 +17,21 @@ from .taxonomy import CATEGORIES, SUBCATEGORIES, classify_request
 PARSER_VERSION = "1.1.0"
 
 __all__ = [
-    "CATEGORIES", "PARSER_VERSION", "SUBCATEGORIES", "Citation", "Dates", "Extracted",
-    "ParseError", "ParsedDecision", "ParsedItem", "ReviewerInfo", "classify_request",
-    "detect_layout", "extract_text", "parse_bytes", "parse_text",
+    "CATEGORIES",
+    "PARSER_VERSION",
+    "SUBCATEGORIES",
+    "Citation",
+    "Dates",
+    "Extracted",
+    "ParseError",
+    "ParsedDecision",
+    "ParsedItem",
+    "ReviewerInfo",
+    "classify_request",
+    "detect_layout",
+    "extract_text",
+    "parse_bytes",
+    "parse_text",
 ]
 
 

@@ -86,19 +86,13 @@ _PART_RE = re.compile(
 # Where a part name can start: after a separator _PART_RE accepts (matched on the
 # keyword_view, so its case is already folded). _PART_RE itself still checks each candidate.
 _PART_CANDIDATE_START = re.compile(r"[,;]|(?:and|mtus|acoem)\s")
-_LENIENT_PART_RE = re.compile(
-    "|".join(f"(?P<p{index}>{part.pattern})" for index, part in enumerate(MTUS_PARTS)), re.I
-)
+_LENIENT_PART_RE = re.compile("|".join(f"(?P<p{index}>{part.pattern})" for index, part in enumerate(MTUS_PARTS)), re.I)
 _NO_EVIDENCE = re.compile(r"did\s+not\s+cite\s+any\s+(?:medical\s+)?evidence", re.I)
 _MTUS_START = re.compile(r"Decision\s+based\s+on\s+(?:the\s+)?(?:CA\s+)?MTUS\b:?", re.I)
-_NON_MTUS_START = re.compile(
-    r"Decision\s+based\s+on\s+Non[-\s]*MTUS\s*(?:Citations?)?:?|\bNon[-\s]*MTUS\s+Citations?:?", re.I
-)
+_NON_MTUS_START = re.compile(r"Decision\s+based\s+on\s+Non[-\s]*MTUS\s*(?:Citations?)?:?|\bNon[-\s]*MTUS\s+Citations?:?", re.I)
 _YEAR = re.compile(r"^\(?((?:19|20)\d{2})\b\)?")
 _SECTIONS = re.compile(r"Sections?\s*\(?s?\)?\s*:\s*", re.I)
-_PAGES = re.compile(
-    r",?\s*Pages?\s*\(?s?\)?\s*:?\s*(\d[\d\-\u2013]*(?:\s*(?:,|&|and)\s*\d[\d\-\u2013]*)*)", re.I
-)
+_PAGES = re.compile(r",?\s*Pages?\s*\(?s?\)?\s*:?\s*(\d[\d\-\u2013]*(?:\s*(?:,|&|and)\s*\d[\d\-\u2013]*)*)", re.I)
 _ODG = re.compile(r"Official\s+Disability\s+Guidelines?|\bODG\b", re.I)
 # Starts of other works cited inside an ODG citation's text.
 _OTHER_START = re.compile(
@@ -107,10 +101,11 @@ _OTHER_START = re.compile(
 )
 _OTHER_TITLES = [
     (re.compile(r"up\s*to\s*date", re.I), "UpToDate"),
-    (re.compile(r"\b3rd\s+ed|acoem\s*:|acoem\s+(?:practice|occupational).*3", re.I),
-     "ACOEM Occupational Medicine Practice Guidelines, 3rd Edition"),
-    (re.compile(r"harris\s+j\b|2nd\s+edition|acoem", re.I),
-     "ACOEM Occupational Medicine Practice Guidelines, 2nd Edition"),
+    (
+        re.compile(r"\b3rd\s+ed|acoem\s*:|acoem\s+(?:practice|occupational).*3", re.I),
+        "ACOEM Occupational Medicine Practice Guidelines, 3rd Edition",
+    ),
+    (re.compile(r"harris\s+j\b|2nd\s+edition|acoem", re.I), "ACOEM Occupational Medicine Practice Guidelines, 2nd Edition"),
     (re.compile(r"mdguidelines|medical\s+disability\s+advisor", re.I), "MDGuidelines"),
     (re.compile(r"\bPDR\b|physicians'?\s+desk\s+reference", re.I), "Physicians' Desk Reference"),
     (re.compile(r"medscape", re.I), "Medscape"),
@@ -147,13 +142,13 @@ def parse_guideline_text(text: str, *, lenient: bool = False) -> list[Citation]:
     citations: list[Citation] = []
     mtus = _MTUS_START.search(head)
     if mtus:
-        citations += parse_mtus(head[mtus.end():].strip(_TRIM + " "))
+        citations += parse_mtus(head[mtus.end() :].strip(_TRIM + " "))
     elif lenient:
         citations += parse_mtus(head, lenient=True)
     if non_mtus:
-        citations += parse_non_mtus(text[non_mtus.end():])
+        citations += parse_non_mtus(text[non_mtus.end() :])
     elif lenient and _ODG.search(head):
-        citations += parse_non_mtus(head[_ODG.search(head).start():])  # type: ignore[union-attr]
+        citations += parse_non_mtus(head[_ODG.search(head).start() :])  # type: ignore[union-attr]
     return citations
 
 
@@ -165,11 +160,11 @@ def parse_mtus(text: str, *, lenient: bool = False) -> list[Citation]:
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
         part = MTUS_PARTS[int(match.lastgroup[1:])]  # type: ignore[index]
-        written = text[match.start():end].strip(_TRIM + " ")
+        written = text[match.start() : end].strip(_TRIM + " ")
         if written.endswith(("and", "and\n")):  # the only ends _TRAILING_AND can match
             written = _TRAILING_AND.sub("", written)
         written = written.strip(_TRIM)
-        citations.append(_mtus_citation(part, written, text[match.end():end]))
+        citations.append(_mtus_citation(part, written, text[match.end() : end]))
     return citations
 
 
@@ -212,7 +207,7 @@ def _mtus_citation(part: MtusPart, written: str, tail: str) -> Citation:
     year = _YEAR.match(tail.lstrip(" ,"))
     if year:
         edition = int(year.group(1))
-        tail = tail.lstrip(" ,")[year.end():]
+        tail = tail.lstrip(" ,")[year.end() :]
     pages = None
     page_match = _PAGES.search(tail) if "page" in keyword_view(tail) else None
     if page_match:
@@ -275,7 +270,7 @@ def _segments(text: str) -> list[str]:
         start = 0
         for match in _OTHER_START.finditer(chunk):
             if match.start() > start:
-                pieces.append(chunk[start: match.start()])
+                pieces.append(chunk[start : match.start()])
             start = match.end() if match.end() > match.start() else match.start()
         pieces.append(chunk[start:])
     return [p.strip(_TRIM + " ") for p in pieces if p.strip(_TRIM + " ")]
@@ -284,19 +279,18 @@ def _segments(text: str) -> list[str]:
 def _odg_citation(segment: str) -> Citation:
     match = _ODG.search(segment)
     assert match is not None
-    rest = segment[match.end():]
+    rest = segment[match.end() :]
     rest = _LEADING_ODG_ABBREVIATION.sub("", rest, count=1)
     edition = None
     year = _ODG_YEAR.match(rest)
     if year:
         edition = int(year.group(1))
-        rest = rest[year.end():]
+        rest = rest[year.end() :]
     rest = _ODG_TOPIC_LEAD.sub("", rest, count=1)
     topic = (segment[: match.start()] + " " + rest).strip(_TRIM + " ") or None
     if topic:
         topic = _SPACES.sub(" ", topic)
-    return Citation(source="ODG", title="Official Disability Guidelines", topic=topic,
-                    edition=edition, text=segment)
+    return Citation(source="ODG", title="Official Disability Guidelines", topic=topic, edition=edition, text=segment)
 
 
 def _other_citation(segment: str) -> Citation:

@@ -58,7 +58,7 @@ def _decode_text(data: bytes, filename: str) -> Extracted:
     if any(byte in _BINARY_BYTES for byte in data[:4096]) or b"\x00" in data:
         raise ParseError(filename, "binary data, neither a PDF nor a text file")
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         return Extracted(data.decode("utf-8"))
     except UnicodeDecodeError:

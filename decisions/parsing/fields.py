@@ -10,17 +10,21 @@ from .models import ReviewerInfo
 # ------------------------------------------------------------------ patient
 
 _SEX_WORDS = {
-    "male": "male", "man": "male", "gentleman": "male", "boy": "male",
-    "female": "female", "woman": "female", "lady": "female", "girl": "female",
+    "male": "male",
+    "man": "male",
+    "gentleman": "male",
+    "boy": "male",
+    "female": "female",
+    "woman": "female",
+    "lady": "female",
+    "girl": "female",
 }
 _AGE_SEX = re.compile(
     r"\b(?:a|an|a\(n\)|the|this|is)\s+(?:now\s+)?(\d{1,3})[\s-]*(?:years?|yrs?|y/o)[\s-]*old"
     r"(?:\s+(male|female|man|woman|gentleman|lady|boy|girl)\b)?",
     re.I,
 )
-_SEX_ONLY = re.compile(
-    r"\b(?:is|was)\s+(?:a|an|a\(n\))\s+(male|female|man|woman|gentleman|lady)\b", re.I
-)
+_SEX_ONLY = re.compile(r"\b(?:is|was)\s+(?:a|an|a\(n\))\s+(male|female|man|woman|gentleman|lady)\b", re.I)
 
 
 def patient_age_sex(summary: str) -> tuple[int | None, str | None]:
@@ -53,7 +57,7 @@ def diagnoses_from(summary: str) -> list[str]:
     match = _DIAGNOSIS_LEAD.search(summary)
     if not match:
         return []
-    rest = summary[match.end():]
+    rest = summary[match.end() :]
     end = _SENTENCE_END.search(rest)
     sentence = rest[: end.start()] if end else rest[:300]
     items = [part.strip(" .,:;") for part in _ITEM_SPLIT.split(sentence)]
@@ -63,23 +67,61 @@ def diagnoses_from(summary: str) -> list[str]:
 # ------------------------------------------------------------------ reviewer
 
 STATES = {
-    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
-    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
-    "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL",
-    "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
-    "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI",
-    "minnesota": "MN", "mississippi": "MS", "missouri": "MO", "montana": "MT",
-    "nebraska": "NE", "nevada": "NV", "new hampshire": "NH", "new jersey": "NJ",
-    "new mexico": "NM", "new york": "NY", "north carolina": "NC", "north dakota": "ND",
-    "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
-    "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN",
-    "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
-    "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY", "puerto rico": "PR",
+    "alabama": "AL",
+    "alaska": "AK",
+    "arizona": "AZ",
+    "arkansas": "AR",
+    "california": "CA",
+    "colorado": "CO",
+    "connecticut": "CT",
+    "delaware": "DE",
+    "district of columbia": "DC",
+    "florida": "FL",
+    "georgia": "GA",
+    "hawaii": "HI",
+    "idaho": "ID",
+    "illinois": "IL",
+    "indiana": "IN",
+    "iowa": "IA",
+    "kansas": "KS",
+    "kentucky": "KY",
+    "louisiana": "LA",
+    "maine": "ME",
+    "maryland": "MD",
+    "massachusetts": "MA",
+    "michigan": "MI",
+    "minnesota": "MN",
+    "mississippi": "MS",
+    "missouri": "MO",
+    "montana": "MT",
+    "nebraska": "NE",
+    "nevada": "NV",
+    "new hampshire": "NH",
+    "new jersey": "NJ",
+    "new mexico": "NM",
+    "new york": "NY",
+    "north carolina": "NC",
+    "north dakota": "ND",
+    "ohio": "OH",
+    "oklahoma": "OK",
+    "oregon": "OR",
+    "pennsylvania": "PA",
+    "rhode island": "RI",
+    "south carolina": "SC",
+    "south dakota": "SD",
+    "tennessee": "TN",
+    "texas": "TX",
+    "utah": "UT",
+    "vermont": "VT",
+    "virginia": "VA",
+    "washington": "WA",
+    "west virginia": "WV",
+    "wisconsin": "WI",
+    "wyoming": "WY",
+    "puerto rico": "PR",
 }
 _CODES = set(STATES.values())
-_STATE_NAME = re.compile(
-    r"\b(" + "|".join(sorted(STATES, key=len, reverse=True)).replace(" ", r"\s+") + r")\b", re.I
-)
+_STATE_NAME = re.compile(r"\b(" + "|".join(sorted(STATES, key=len, reverse=True)).replace(" ", r"\s+") + r")\b", re.I)
 _STATE_CODE = re.compile(r"(?<![A-Za-z])([A-Z]{2})(?![A-Za-z])")
 
 
@@ -102,26 +144,70 @@ def states_from(value: str) -> tuple[list[str], list[str]]:
 # Specialties as the state's search form and the letters name them; typos are matched to
 # these by similarity, and a specialty not listed here is kept as written.
 KNOWN_SPECIALTIES = [
-    "Acupuncture", "Addiction Medicine", "Allergy and Immunology", "Anesthesiology",
-    "Cardiology", "Chiropractor", "Clinical Psychology", "Dermatology", "Emergency Medicine",
-    "Endocrinology", "Family Practice", "Gastroenterology", "General Surgery",
-    "Hand Surgery", "Hospice and Palliative Medicine", "Infectious Disease",
-    "Internal Medicine", "Nephrology", "Neurological Surgery", "Neurology",
-    "Neuromuscular Medicine", "Obstetrics and Gynecology", "Occupational Medicine",
-    "Ophthalmology", "Orthopedic Surgery", "Otolaryngology", "Pain Management",
-    "Pain Medicine", "Pharmacology", "Physical Medicine and Rehabilitation", "Plastic Surgery",
-    "Podiatric Surgery", "Podiatrist", "Preventive Medicine", "Psychiatry", "Psychologist",
-    "Public Health and General Preventive Medicine", "Pulmonary Diseases", "Rheumatology",
-    "Sleep Medicine", "Spine Surgery", "Sports Medicine", "Surgery", "Toxicology", "Urology",
-    "Vascular Surgery", "Dentistry", "Oral and Maxillofacial Surgery", "Geriatric Medicine",
-    "Physical Therapy", "Cardiovascular Disease", "Hematology", "Oncology",
+    "Acupuncture",
+    "Addiction Medicine",
+    "Allergy and Immunology",
+    "Anesthesiology",
+    "Cardiology",
+    "Chiropractor",
+    "Clinical Psychology",
+    "Dermatology",
+    "Emergency Medicine",
+    "Endocrinology",
+    "Family Practice",
+    "Gastroenterology",
+    "General Surgery",
+    "Hand Surgery",
+    "Hospice and Palliative Medicine",
+    "Infectious Disease",
+    "Internal Medicine",
+    "Nephrology",
+    "Neurological Surgery",
+    "Neurology",
+    "Neuromuscular Medicine",
+    "Obstetrics and Gynecology",
+    "Occupational Medicine",
+    "Ophthalmology",
+    "Orthopedic Surgery",
+    "Otolaryngology",
+    "Pain Management",
+    "Pain Medicine",
+    "Pharmacology",
+    "Physical Medicine and Rehabilitation",
+    "Plastic Surgery",
+    "Podiatric Surgery",
+    "Podiatrist",
+    "Preventive Medicine",
+    "Psychiatry",
+    "Psychologist",
+    "Public Health and General Preventive Medicine",
+    "Pulmonary Diseases",
+    "Rheumatology",
+    "Sleep Medicine",
+    "Spine Surgery",
+    "Sports Medicine",
+    "Surgery",
+    "Toxicology",
+    "Urology",
+    "Vascular Surgery",
+    "Dentistry",
+    "Oral and Maxillofacial Surgery",
+    "Geriatric Medicine",
+    "Physical Therapy",
+    "Cardiovascular Disease",
+    "Hematology",
+    "Oncology",
 ]
 _KNOWN_BY_KEY = {name.lower(): name for name in KNOWN_SPECIALTIES}
 _SPECIALTY_ALIASES = {
-    "acupuncturist": "Acupuncture", "licensed acupuncturist": "Acupuncture",
-    "chiropractic": "Chiropractor", "doctor of chiropractic": "Chiropractor",
-    "orthopaedic surgery": "Orthopedic Surgery", "pmr": "Physical Medicine and Rehabilitation",
-    "pm&r": "Physical Medicine and Rehabilitation", "psychology": "Clinical Psychology",
+    "acupuncturist": "Acupuncture",
+    "licensed acupuncturist": "Acupuncture",
+    "chiropractic": "Chiropractor",
+    "doctor of chiropractic": "Chiropractor",
+    "orthopaedic surgery": "Orthopedic Surgery",
+    "pmr": "Physical Medicine and Rehabilitation",
+    "pm&r": "Physical Medicine and Rehabilitation",
+    "psychology": "Clinical Psychology",
 }
 
 
@@ -186,11 +272,11 @@ def reviewer_from(text: str) -> tuple[ReviewerInfo, list[str]]:
     specialty_label = _SPECIALTY_LABEL.search(text)
     if state_label:
         end = specialty_label.start() if specialty_label and specialty_label.start() > state_label.end() else None
-        value = text[state_label.end(): end].split("\n")[0] if end is None else text[state_label.end(): end]
+        value = text[state_label.end() : end].split("\n")[0] if end is None else text[state_label.end() : end]
         states, unknown = states_from(" ".join(value.split()))
         warnings += [f"licensure state not recognised: {u!r}" for u in unknown]
     if specialty_label:
-        value = " ".join(text[specialty_label.end():].split())
+        value = " ".join(text[specialty_label.end() :].split())
         specialties, unknown = specialties_from(value)
         warnings += [f"reviewer specialty not recognised: {u!r}" for u in unknown]
         # The "Certification(s)/Specialty:" label does not say *board* certified: leave it unknown.

@@ -17,10 +17,30 @@ _REMAINING = re.compile(
 _TRAILING_IS = re.compile(r"\s+(?:is|are)$", re.I)
 
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "eighteen": 18, "twenty": 20, "twenty-four": 24,
-    "thirty": 30, "once": 1, "twice": 2, "thrice": 3, "single": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "eighteen": 18,
+    "twenty": 20,
+    "twenty-four": 24,
+    "thirty": 30,
+    "once": 1,
+    "twice": 2,
+    "thrice": 3,
+    "single": 1,
 }
 _NUM = r"(?:\d{1,3}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
 _UNITS = (
@@ -29,17 +49,23 @@ _UNITS = (
 )
 _QUANTITY_RULES: list[tuple[re.Pattern[str], str]] = [
     # "2 X WEEK FOR 6 WEEKS", "3 times a week for 2 weeks", "two times a week times six weeks"
-    (re.compile(
-        rf"\b({_NUM})\s*(?:x|times|time)?\s*(?:a|per|each|/)?\s*(?:week(?:ly)?|wk)s?\s*"
-        rf"(?:for|x|times|over)\s*(?:the\s+next\s+)?({_NUM})\s*(?:weeks?|wks?)\b", re.I),
-     "product"),
+    (
+        re.compile(
+            rf"\b({_NUM})\s*(?:x|times|time)?\s*(?:a|per|each|/)?\s*(?:week(?:ly)?|wk)s?\s*"
+            rf"(?:for|x|times|over)\s*(?:the\s+next\s+)?({_NUM})\s*(?:weeks?|wks?)\b",
+            re.I,
+        ),
+        "product",
+    ),
     # "Eight (8)", "two times four visits (8)"
     (re.compile(r"\((\d{1,3})\)"), "one"),
     # "#60", "# 90"
     (re.compile(r"#\s*(\d{1,4})\b"), "one"),
     # "x12", "times 12", "quantity 12", "Qty: 60"
-    (re.compile(r"(?:\bx\s*|\btimes\s+|\bquantity:?\s*|\bqty:?\s*)(\d{1,3})\b(?!\s*(?:mg|mcg|%|weeks?|days?|months?))", re.I),
-     "one"),
+    (
+        re.compile(r"(?:\bx\s*|\btimes\s+|\bquantity:?\s*|\bqty:?\s*)(\d{1,3})\b(?!\s*(?:mg|mcg|%|weeks?|days?|months?))", re.I),
+        "one",
+    ),
     # "six sessions", "12 visits", "8 additional sessions"; not the second half of a spinal
     # level ("C6-7 ... injection") or a brand name ("Synvisc-One injection").
     (re.compile(rf"(?<![-/])\b({_NUM})\s+(?:[\w/-]+\s+){{0,3}}{_UNITS}\b", re.I), "one"),

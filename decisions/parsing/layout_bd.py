@@ -49,7 +49,7 @@ def read_b(lines: list[str]) -> Reading:
     reading = Reading()
     detail_at = _B_DETAIL.search(text)
     front = text[: detail_at.start()] if detail_at else text
-    detail = text[detail_at.end():] if detail_at else ""
+    detail = text[detail_at.end() :] if detail_at else ""
     first_item = _B_SUMMARY_ITEM.search(front)
     header = front[: first_item.start()] if first_item else front
     reading.case_number = case_number_in(header) or case_number_in(text)
@@ -70,8 +70,11 @@ def read_b(lines: list[str]) -> Reading:
         ca, reviewer, rationale = details.get(number, ([], [], ""))
         if number not in details:
             reading.warnings.append(f"item {number}: no decision and rationale found")
-        reading.items.append(_item(len(reading.items) + 1, request, join_lines(match.group(0).split("\n")).strip(),
-                                   outcome, ca, reviewer, rationale))
+        reading.items.append(
+            _item(
+                len(reading.items) + 1, request, join_lines(match.group(0).split("\n")).strip(), outcome, ca, reviewer, rationale
+            )
+        )
     if not detail_at:
         reading.warnings.append("no 'INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE' section found")
     return reading
@@ -82,11 +85,11 @@ def _b_item_details(detail: str) -> dict[int, tuple[list[Citation], list[Citatio
     found: dict[int, tuple[list[Citation], list[Citation], str]] = {}
     for index, start in enumerate(starts):
         end = starts[index + 1].start() if index + 1 < len(starts) else len(detail)
-        block = detail[start.end(): end]
+        block = detail[start.end() : end]
         ca_at, er_at, why_at = _B_CA.search(block), _B_ER.search(block), _B_RATIONALE.search(block)
-        ca_text = block[ca_at.end(): er_at.start() if er_at else None] if ca_at else ""
-        er_text = block[er_at.end(): why_at.start() if why_at else None] if er_at else ""
-        rationale = block[why_at.end():] if why_at else ""
+        ca_text = block[ca_at.end() : er_at.start() if er_at else None] if ca_at else ""
+        er_text = block[er_at.end() : why_at.start() if why_at else None] if er_at else ""
+        rationale = block[why_at.end() :] if why_at else ""
         found[int(start.group("number"))] = (
             parse_guideline_text(join_lines(ca_text.split("\n")), lenient=True),
             parse_guideline_text(join_lines(er_text.split("\n")), lenient=True),
@@ -165,12 +168,7 @@ def _labelled_blocks(
 ) -> dict[str, str]:
     """Label name -> text up to the next label (or `stop`), for labels found in `text`."""
     flags = 0 if case_sensitive else re.I
-    found = sorted(
-        (m.start(), m.end(), name)
-        for name, pattern in labels.items()
-        for m in [re.search(pattern, text, flags)]
-        if m
-    )
+    found = sorted((m.start(), m.end(), name) for name, pattern in labels.items() for m in [re.search(pattern, text, flags)] if m)
     blocks = {}
     for index, (_start, end, name) in enumerate(found):
         limit = found[index + 1][0] if index + 1 < len(found) else len(text)
@@ -190,20 +188,26 @@ def _numbered_parts(block: str) -> list[str]:
     marks = list(_NUMBERED.finditer(block))
     if len(marks) < 2 and not (marks and marks[0].start() == 0):
         return [block]
-    return [block[m.end(): marks[i + 1].start() if i + 1 < len(marks) else None].strip()
-            for i, m in enumerate(marks)]
+    return [block[m.end() : marks[i + 1].start() if i + 1 < len(marks) else None].strip() for i, m in enumerate(marks)]
 
 
 def _strip_article(request: str) -> str:
     return re.sub(r"^(?:an?|the)\s+", "", request.strip(), flags=re.I)
 
 
-def _item(position: int, request: str, header: str, outcome: str, ca: list[Citation],
-          reviewer: list[Citation], rationale: str) -> ParsedItem:
+def _item(
+    position: int, request: str, header: str, outcome: str, ca: list[Citation], reviewer: list[Citation], rationale: str
+) -> ParsedItem:
     category, subcategory = classify_request(request)
     return ParsedItem(
-        position=position, request=request, header=header, outcome=outcome,  # type: ignore[arg-type]
-        treatment_category=category, treatment_subcategory=subcategory,
-        quantity=quantity_of(request), claims_administrator_guidelines=ca,
-        reviewer_guidelines=reviewer, rationale=rationale,
+        position=position,
+        request=request,
+        header=header,
+        outcome=outcome,  # type: ignore[arg-type]
+        treatment_category=category,
+        treatment_subcategory=subcategory,
+        quantity=quantity_of(request),
+        claims_administrator_guidelines=ca,
+        reviewer_guidelines=reviewer,
+        rationale=rationale,
     )

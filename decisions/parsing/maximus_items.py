@@ -19,12 +19,8 @@ from .textutil import join_lines
 
 _OUTCOME_ONLY = re.compile(r"(Upheld|Overturned)\s*\.?", re.I)
 # A line ending a sentence (or a rationale's closing words) cannot be continued by a header.
-_ENDS_SENTENCE = re.compile(
-    r"(?:[.!?][\"'\u201d)\]]*|\b(?:necessary|appropriate|indicated|warranted|supported))$", re.I
-)
-_MODIFIED = re.compile(
-    r"remaining\s+IMR\s+eligible\s+portion|leaving\s+the\s+original\s+request\s+IMR\s+eligible", re.I
-)
+_ENDS_SENTENCE = re.compile(r"(?:[.!?][\"'\u201d)\]]*|\b(?:necessary|appropriate|indicated|warranted|supported))$", re.I)
+_MODIFIED = re.compile(r"remaining\s+IMR\s+eligible\s+portion|leaving\s+the\s+original\s+request\s+IMR\s+eligible", re.I)
 _ORIGINAL = re.compile(r"was\s+the\s+original\s+request", re.I)
 _MAX_HEADER_LINES = 12
 
@@ -42,9 +38,7 @@ def outcome_line_indexes(lines: list[str]) -> list[int]:
         lowered = line[-14:].lower()  # the outcome word ends the line
         if ("upheld" not in lowered and "overturned" not in lowered) or marker_of(line):
             continue
-        if OUTCOME_AT_END.search(line) or (
-            _OUTCOME_ONLY.fullmatch(line) and index > 0 and lines[index - 1].endswith(":")
-        ):
+        if OUTCOME_AT_END.search(line) or (_OUTCOME_ONLY.fullmatch(line) and index > 0 and lines[index - 1].endswith(":")):
             indexes.append(index)
     return indexes
 
@@ -52,10 +46,10 @@ def outcome_line_indexes(lines: list[str]) -> list[int]:
 def header_start(lines: list[str], end: int, floor: int) -> int:
     """First line of the header whose outcome is on line `end`; never above `floor`."""
     start = _walk_back(lines, end, floor)
-    header = " ".join(lines[start: end + 1])
+    header = " ".join(lines[start : end + 1])
     if _MODIFIED.search(header) and not _ORIGINAL.search(header):
         for candidate in range(start - 1, max(floor, end - _MAX_HEADER_LINES) - 1, -1):
-            if _ORIGINAL.search(" ".join(lines[candidate:start + 1])):
+            if _ORIGINAL.search(" ".join(lines[candidate : start + 1])):
                 return _walk_back(lines, candidate, floor)
     return start
 
@@ -83,7 +77,7 @@ def raw_items(lines: list[str], ends: list[int] | None = None) -> list[RawItem]:
         start = header_start(lines, end, floor)
         if items:
             items[-1].body = lines[floor:start]
-        items.append(RawItem(lines[start: end + 1]))
+        items.append(RawItem(lines[start : end + 1]))
         floor = end + 1
         if number == len(ends) - 1:
             items[-1].body = lines[floor:]
@@ -123,18 +117,24 @@ def build_items(lines: list[str], warnings: list[str]) -> list[ParsedItem]:
         if not rationale:
             warnings.append(f"item {position}: no decision rationale found")
         category, subcategory = classify_request(request)
-        parsed.append(ParsedItem(
-            position=position, request=request, header=header, outcome=outcome,  # type: ignore[arg-type]
-            treatment_category=category, treatment_subcategory=subcategory,
-            quantity=quantity_of(request), claims_administrator_guidelines=ca,
-            reviewer_guidelines=reviewer, rationale=rationale,
-        ))
+        parsed.append(
+            ParsedItem(
+                position=position,
+                request=request,
+                header=header,
+                outcome=outcome,  # type: ignore[arg-type]
+                treatment_category=category,
+                treatment_subcategory=subcategory,
+                quantity=quantity_of(request),
+                claims_administrator_guidelines=ca,
+                reviewer_guidelines=reviewer,
+                rationale=rationale,
+            )
+        )
     orphans = sum(max(0, _count_markers(raw.body, "reviewer_guideline") - 1) for raw in raws)
     orphans += _count_markers(lines[: _first_header(lines, ends)], "reviewer_guideline")
     if orphans:
-        warnings.append(
-            f"{orphans} disputed item(s) have no readable header with an outcome and were left out"
-        )
+        warnings.append(f"{orphans} disputed item(s) have no readable header with an outcome and were left out")
     return parsed
 
 
@@ -146,9 +146,7 @@ def _first_header(lines: list[str], ends: list[int]) -> int:
     return header_start(lines, ends[0], 0) if ends else len(lines)
 
 
-def _citations(
-    paragraphs: dict[str, str], name: str, position: int, label: str, warnings: list[str]
-) -> list[Citation]:
+def _citations(paragraphs: dict[str, str], name: str, position: int, label: str, warnings: list[str]) -> list[Citation]:
     text = paragraphs.get(name)
     if text is None:
         warnings.append(f"item {position}: no {label} line found")

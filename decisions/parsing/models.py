@@ -83,9 +83,7 @@ class ParsedItem:
             "treatment_category": self.treatment_category,
             "treatment_subcategory": self.treatment_subcategory,
             "quantity": self.quantity,
-            "claims_administrator_guidelines": [
-                c.to_dict() for c in self.claims_administrator_guidelines
-            ],
+            "claims_administrator_guidelines": [c.to_dict() for c in self.claims_administrator_guidelines],
             "reviewer_guidelines": [c.to_dict() for c in self.reviewer_guidelines],
             "rationale": self.rationale,
         }

@@ -16,19 +16,29 @@ from .textutil import DATE_PATTERN, clean_lines, join_lines, parse_date
 # Each layout is known by markers that must all be present (checked in this order).
 # Case-sensitive patterns that start with a literal keep detection cheap.
 _LAYOUT_MARKERS: list[tuple[str, list[re.Pattern[str]]]] = [
-    ("B", [re.compile(r"Notice\s+of\s+Independent\s+Medical\s+Review\s+Determination|"
-                      r"INDEPENDENT\s+MEDICAL\s+REVIEW\s+DECISION\s+AND\s+RATIONALE")]),
+    (
+        "B",
+        [
+            re.compile(
+                r"Notice\s+of\s+Independent\s+Medical\s+Review\s+Determination|"
+                r"INDEPENDENT\s+MEDICAL\s+REVIEW\s+DECISION\s+AND\s+RATIONALE"
+            )
+        ],
+    ),
     ("D", [re.compile(r"MEDICAL\s+PROFESSIONAL\s+REVIEW"), re.compile(r"ISSUES?\s+AT\s+DISPUTE")]),
     ("C", [re.compile(r"IMR\s+DECISION\s*\(?S?\)?\s+AND\s+RATIONALE")]),
-    ("C", [re.compile(r"^\s*MAXIMUS\s+FEDERAL\s+SERVICES,?\s+INC\.?\s+Independent\s+Medical\s+Review", re.I),
-           re.compile(r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE")]),
+    (
+        "C",
+        [
+            re.compile(r"^\s*MAXIMUS\s+FEDERAL\s+SERVICES,?\s+INC\.?\s+Independent\s+Medical\s+Review", re.I),
+            re.compile(r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE"),
+        ],
+    ),
     ("A", [re.compile(r"Case\s+Number\s*:"), re.compile(r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE")]),
     ("S", [re.compile(r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE")]),
     ("S", [re.compile(r"IMR\s+ISSUES,?\s+DECISIONS\s+AND\s+RATIONALES")]),
 ]
-_INJURY_IN_PROSE = re.compile(
-    rf"(?:injury|injured|claim)\b[^.]{{0,60}}?({DATE_PATTERN})", re.I
-)
+_INJURY_IN_PROSE = re.compile(rf"(?:injury|injured|claim)\b[^.]{{0,60}}?({DATE_PATTERN})", re.I)
 
 
 def detect_layout(text: str) -> str | None:
@@ -94,7 +104,9 @@ def _decision(filename: str, sha256: str, layout: str, reading: Reading, text: s
     for name in ("injury", "decision", "assigned", "ur_denial", "application_received"):
         if dates.get(name) is None and (reading.header_expected or name in ("injury", "decision")):
             warnings.append(f"no {name.replace('_', ' ')} date found")
-    reviewer, reviewer_warnings = reviewer_from(reading.credentials) if reading.credentials else (ReviewerInfo(), ["no reviewer credentials found"])
+    reviewer, reviewer_warnings = (
+        reviewer_from(reading.credentials) if reading.credentials else (ReviewerInfo(), ["no reviewer credentials found"])
+    )
     warnings += reviewer_warnings
     if reading.case_number is None:
         warnings.append("no case number found")
@@ -110,8 +122,11 @@ def _decision(filename: str, sha256: str, layout: str, reading: Reading, text: s
         dates=Dates(**{k: v for k, v in dates.items() if k in Dates.__dataclass_fields__}),
         reviewer=reviewer,
         diagnoses=diagnoses_from(summary),
-        sections={**{"determination_method": None, "documents_reviewed": None}, **reading.sections,
-                  "clinical_summary": reading.summary},
+        sections={
+            **{"determination_method": None, "documents_reviewed": None},
+            **reading.sections,
+            "clinical_summary": reading.summary,
+        },
         items=reading.items,
         warnings=warnings,
         text=text,

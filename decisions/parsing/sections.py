@@ -30,9 +30,7 @@ _HEADING_RE = re.compile("|".join(f"(?P<{k}>{v})" for k, v in HEADINGS.items()))
 # The look-ahead on the markers' first letters (case folded, as the rest) lets the engine
 # reject most positions with one test instead of trying all six alternatives.
 _MARKER_INITIALS = "".join(sorted({pattern[0].lower() for pattern in MARKERS.values()}))
-_MARKER_RE = re.compile(
-    f"(?=[{_MARKER_INITIALS}])(?:" + "|".join(f"(?P<{k}>{v})" for k, v in MARKERS.items()) + ")", re.I
-)
+_MARKER_RE = re.compile(f"(?=[{_MARKER_INITIALS}])(?:" + "|".join(f"(?P<{k}>{v})" for k, v in MARKERS.items()) + ")", re.I)
 # Every heading starts with one of these capitals; other lines need no regex to rule out.
 _HEADING_INITIALS = frozenset(alternative[0] for pattern in HEADINGS.values() for alternative in pattern.split("|"))
 assert all(initial.isalpha() for initial in _HEADING_INITIALS | set(_MARKER_INITIALS)), "patterns must start with a letter"
@@ -76,7 +74,7 @@ def drop_intro(lines: list[str], intro: re.Pattern[str]) -> list[str]:
     match = intro.match(head)
     if not match:
         return lines
-    rest = head[match.end():].split("\n") + lines[4:]
+    rest = head[match.end() :].split("\n") + lines[4:]
     return [line.strip() for line in rest if line.strip()]
 
 
@@ -126,9 +124,7 @@ _HEADER_LABELS: dict[str, str] = {
     "decision": r"Decision\s+Date\s*:|Date\s+of\s+(?:Decision|Determination)\s*:|Dated\s*:",
     "ur_denial": r"UR\s+Denial\s+Date\s*:|Date\s+of\s+UR\s+(?:Decision|Denial)\s*:",
     # The table cell "Application Received:" is often split around the priority value.
-    "application_received": (
-        r"(?:IMR\s+)?Application\s+(?:(?:Standard|Expedited|Urgent|Priority:?)\s+)*Received\s*:"
-    ),
+    "application_received": (r"(?:IMR\s+)?Application\s+(?:(?:Standard|Expedited|Urgent|Priority:?)\s+)*Received\s*:"),
 }
 _HEADER_TOKEN = re.compile(
     "|".join(f"(?P<{k}>{v})" for k, v in _HEADER_LABELS.items()) + f"|(?P<date>{DATE_RE.pattern})",

@@ -10,9 +10,7 @@ def titles(text: str) -> list[tuple[str, str]]:
 
 
 def test_layout_a_mtus_part_with_year_and_sections() -> None:
-    [citation] = parse_guideline_text(
-        "Decision based on MTUS Low Back Complaints 2004, Section(s): Special Studies, Summary."
-    )
+    [citation] = parse_guideline_text("Decision based on MTUS Low Back Complaints 2004, Section(s): Special Studies, Summary.")
     assert citation.title == "ACOEM Chapter 12: Low Back Complaints"
     assert (citation.chapter, citation.edition, citation.topic) == (12, 2004, "Special Studies, Summary")
     assert citation.slug == "acoem-chapter-12-low-back-complaints"
@@ -100,9 +98,7 @@ def test_other_citations_get_normalised_titles() -> None:
         "from UpToDate.com on 1/2/2017."
     )
     assert [(c.source, c.title, c.topic) for c in cited] == [("other", "UpToDate", "Naproxen")]
-    urls = parse_guideline_text(
-        "Decision based on Non-MTUS Citation http://example.org/a-page, https://www.sample.net/b"
-    )
+    urls = parse_guideline_text("Decision based on Non-MTUS Citation http://example.org/a-page, https://www.sample.net/b")
     assert [c.title for c in urls] == ["example.org", "sample.net"]
 
 

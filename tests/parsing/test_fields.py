@@ -60,7 +60,9 @@ def test_age_and_sex_from_prose(summary: str, expected: tuple[int | None, str | 
 
 def test_diagnoses_are_listed() -> None:
     assert diagnoses_from("She fell. Diagnoses include neck strain, wrist sprain and anxiety. More.") == [
-        "neck strain", "wrist sprain", "anxiety",
+        "neck strain",
+        "wrist sprain",
+        "anxiety",
     ]
     assert diagnoses_from("Diagnoses include 1) disc bulge 2) radiculopathy.") == ["disc bulge", "radiculopathy"]
 
@@ -83,7 +85,9 @@ def test_unknown_state_is_reported() -> None:
 
 
 def test_specialties_are_normalised() -> None:
-    names, unknown = specialties_from("Physical Medicine & Rehabilitation,  Sports Medicinea, Public Health & General Preventive Medicine")
+    names, unknown = specialties_from(
+        "Physical Medicine & Rehabilitation,  Sports Medicinea, Public Health & General Preventive Medicine"
+    )
     assert names == ["Physical Medicine and Rehabilitation", "Sports Medicine", "Public Health and General Preventive Medicine"]
     assert unknown == []
 

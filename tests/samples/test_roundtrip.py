@@ -12,6 +12,7 @@ parsing = pytest.importorskip("decisions.parsing")
 
 LETTERS = list(generate_letters(300, seed=2024))
 
+
 def normalised(names: list[str]) -> list[str]:
     """Specialties compared as the labels are: '&' read as 'and', case and spacing folded."""
     return sorted(" ".join(name.replace("&", "and").casefold().split()) for name in names)
