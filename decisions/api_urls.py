@@ -1,3 +1,15 @@
-from django.urls import path
+"""API routes under /api/: search, one letter, guidelines, the OpenAPI schema and its docs."""
 
-urlpatterns: list = []
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from decisions import api
+
+urlpatterns = [
+    path("decisions/", api.DecisionListView.as_view(), name="api-decisions"),
+    path("decisions/<str:key>/", api.DecisionDetailView.as_view(), name="api-decision"),
+    path("guidelines/", api.GuidelineListView.as_view(), name="api-guidelines"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

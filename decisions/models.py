@@ -11,7 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
@@ -202,6 +202,17 @@ class Case(models.Model):
             GinIndex(fields=["search_vector"], name="case_search_gin"),
             models.Index(fields=["-decision_date", "-id"], name="case_newest"),
             models.Index(fields=["reviewer", "decision_date"], name="case_reviewer_decided"),
+            # The list's orders (decision date, undated letters last, then id) read straight off these.
+            models.Index(F("decision_date").desc(nulls_last=True), F("id").desc(), name="case_search_newest"),
+            models.Index(F("decision_date").asc(nulls_last=True), F("id").asc(), name="case_search_oldest"),
+            # The letter-level facets and filters, read index-only instead of from the wide rows.
+            models.Index(
+                fields=["id"],
+                include=["reviewer", "patient_sex", "decision_date", "patient_age", "date_of_injury", "item_count"],
+                name="case_facets_cover",
+            ),
+            # The version key of the cached unfiltered facet counts (max(updated_at)).
+            models.Index(fields=["updated_at"], name="case_updated"),
         ]
 
     def __str__(self) -> str:
@@ -225,6 +236,20 @@ class DisputedItem(models.Model):
     treatment_subcategory = models.CharField(max_length=40, blank=True, help_text="Second level, e.g. opioid.")
     quantity = models.PositiveIntegerField(null=True, blank=True, help_text="Sessions or units where the request states them.")
     rationale = models.TextField(blank=True, help_text="The reviewer's decision rationale.")
+    # Copies of the item's citations (written with them by the ingest service), so that the
+    # item-level filters and the facets read one narrow row per item instead of joining Citation.
+    reviewer_guideline_ids = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, help_text="Guidelines the IMR reviewer cited (copy of citations)."
+    )
+    reviewer_sources = ArrayField(
+        models.CharField(max_length=10), default=list, blank=True, help_text="Their distinct sources (MTUS, ODG, other)."
+    )
+    claims_guideline_ids = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, help_text="Guidelines the claims administrator cited (copy)."
+    )
+    claims_sources = ArrayField(
+        models.CharField(max_length=10), default=list, blank=True, help_text="Their distinct sources (MTUS, ODG, other)."
+    )
 
     class Meta:
         ordering = ["case", "position"]
@@ -232,6 +257,21 @@ class DisputedItem(models.Model):
         indexes = [
             models.Index(fields=["outcome", "case"], name="item_outcome_case"),
             models.Index(fields=["treatment_category", "treatment_subcategory"], name="item_treatment"),
+            # Everything the facets and item filters read, so they are index-only scans in letter order.
+            models.Index(
+                fields=["case"],
+                include=[
+                    "outcome",
+                    "treatment_category",
+                    "treatment_subcategory",
+                    "reviewer_guideline_ids",
+                    "reviewer_sources",
+                    "claims_guideline_ids",
+                    "claims_sources",
+                ],
+                name="item_facets_cover",
+            ),
+            GinIndex(fields=["reviewer_guideline_ids"], name="item_reviewer_guidelines_gin"),
         ]
 
     def __str__(self) -> str:

@@ -1,3 +1,5 @@
+"""The archive's pages: the search, one letter, its original file, guidelines, the CSV export."""
+
 from django.urls import path
 
 from decisions import views
@@ -6,6 +8,9 @@ app_name = "decisions"
 
 urlpatterns = [
     path("decisions/", views.case_list, name="list"),
+    path("decisions/export.csv", views.export_csv, name="export"),
     path("decisions/<str:key>/", views.case_detail, name="detail"),
+    path("decisions/<str:key>/original", views.case_original, name="original"),
+    path("guidelines/", views.guideline_list, name="guidelines"),
     path("guidelines/<slug:slug>/", views.guideline_detail, name="guideline"),
 ]

@@ -1,13 +1,68 @@
-from django.http import HttpRequest, HttpResponse
+"""Thin views: each validates its input through the selector and renders what it returns."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from decisions.export import csv_lines
+from decisions.models import Case
+from decisions.selectors import MAX_PAGES, case_for_detail, guideline_summaries, neighbours, search_cases
 
 
+@require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    result = search_cases(request.GET)
+    page = result.page(request.GET.get("page")) if result.is_valid else None
+    context = {"result": result, "page": page, "max_pages": MAX_PAGES}
+    return render(request, "decisions/list.html", context, status=200 if result.is_valid else 400)
 
 
+@require_GET
 def case_detail(request: HttpRequest, key: str) -> HttpResponse:
-    raise NotImplementedError
+    try:
+        case = case_for_detail(key)
+    except Case.DoesNotExist:
+        raise Http404(f"No letter {key}") from None
+    origin = request.GET.get("from", "")
+    context = {"case": case, "origin": origin, "origin_param": urlencode({"from": origin}), "neighbours": None}
+    if origin:
+        context["neighbours"] = neighbours(search_cases(QueryDict(origin)), case)
+    return render(request, "decisions/detail.html", context)
 
 
+@require_GET
+def case_original(request: HttpRequest, key: str) -> FileResponse:
+    case = get_object_or_404(Case.objects.select_related("document"), key=key)
+    document = case.document
+    return FileResponse(
+        document.original.open("rb"), as_attachment=True, filename=document.filename, content_type=document.content_type
+    )
+
+
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    result = search_cases(request.GET)
+    if not result.is_valid:
+        return render(request, "decisions/list.html", {"result": result, "page": None}, status=400)
+    response = StreamingHttpResponse(csv_lines(result, request.build_absolute_uri("/").rstrip("/")), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="imr-decisions.csv"'
+    return response
+
+
+@require_GET
+def guideline_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "decisions/guidelines.html", {"guidelines": guideline_summaries()})
+
+
+@require_GET
 def guideline_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    raise NotImplementedError
+    guideline = get_object_or_404(guideline_summaries(), slug=slug)
+    params = QueryDict(mutable=True)
+    params["guideline"] = guideline.slug
+    result = search_cases(params)
+    context = {"guideline": guideline, "result": result, "page": result.page(1), "search_query": params.urlencode()}
+    return render(request, "decisions/guideline.html", context)

@@ -1,0 +1,349 @@
+"""Server-side speed of the search, the facets, the letter page and the CSV export.
+
+Usage (from the repository root, virtualenv active):
+
+    python benchmarks/search_speed.py                       # 100,000 letters in database imr_bench
+    python benchmarks/search_speed.py --letters 20000 --runs 30
+    python benchmarks/search_speed.py --database imr --no-fill   # measure an existing archive as it is
+
+It works on its own database (``--database``, default ``imr_bench``) on the same PostgreSQL server
+as the site (the embedded one, or DATABASE_URL's), creating and migrating it when missing, so the
+archive itself is never touched. When the database holds fewer than ``--letters`` letters it fills
+it: ``--seed-letters`` generated letters (decisions.samples) go through the real ingest service,
+then those rows are copied in SQL (new case numbers, shifted dates, same text) up to the target,
+which takes a few minutes instead of hours of parsing.
+
+It then times, over ``--runs`` varied queries each, with direct selector calls (what the views
+call) and Django's test client for the letter page:
+  - search: a full-text query plus one filter, the count, the first page with highlights and every
+    facet count (target p95 < 150 ms at 100k letters);
+  - filters: one or two item- and letter-level filters without words, count, page and facets (< 80 ms);
+  - unfiltered: the list page's search with no parameters: count, page and facets. Its facet counts
+    are the one cached result (keyed on the archive's version, see decisions.selectors
+    .unfiltered_counts); ``unfiltered_uncached`` times the computation the cache saves;
+  - detail: GET /decisions/<key>/ (< 30 ms);
+  - csv: rows per second of the export of a broad search (>= 5,000 rows/s);
+and prints EXPLAIN (ANALYZE) summaries of the main queries, naming the indexes they use.
+The machine may be shared: the load average and the CPU time stolen by the hypervisor during the
+run are reported with the figures. Results are printed as JSON at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imrsite.settings")
+
+QUERIES = ["gabapentin", "physical therapy", "acupuncture", '"low back"', "mri OR ct", "opioid -tramadol", "epidural", "knee"]
+# One to three filters each, item- and letter-level (the list page always counts every facet too).
+FILTERS = [
+    {"outcome": "overturned"},
+    {"source": "ODG"},
+    {"treatment": "medication"},
+    {"outcome": "overturned", "treatment": "physical-therapy"},
+    {"state": "CA", "sex": "female"},
+    {"decided_from": "2017-01-01", "decided_to": "2017-12-31"},
+    {"source": "MTUS", "outcome": "upheld", "age_min": "40"},
+]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", default="imr_bench", help="database to measure (created when missing)")
+    parser.add_argument("--letters", type=int, default=100_000, help="letters the database should hold")
+    parser.add_argument("--seed-letters", type=int, default=2000, help="letters ingested through the service before copying")
+    parser.add_argument("--runs", type=int, default=40, help="timed runs per measure")
+    parser.add_argument("--no-fill", action="store_true", help="measure the database as it is")
+    return parser.parse_args()
+
+
+def use_database(name: str) -> None:
+    """Point Django at ``name`` on the configured server, creating and migrating it when missing."""
+    import django
+    from django.conf import settings
+
+    django.setup()
+    settings.DATABASES["default"]["NAME"] = name
+    settings.ALLOWED_HOSTS = ["testserver"]
+    from django.db import connection
+
+    connection.settings_dict["NAME"] = "postgres"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def fill(target: int, seed_letters: int) -> None:
+    from decisions.models import Case
+
+    have = Case.objects.count()
+    if have >= target:
+        print(f"database holds {have} letters", file=sys.stderr)
+        return
+    if have < seed_letters:
+        ingest_generated(seed_letters - have, start=have)
+    copy_letters(target)
+
+
+def ingest_generated(count: int, start: int) -> None:
+    from decisions.samples import generate_letters
+    from decisions.services import ingest_document
+
+    started = time.perf_counter()
+    for number, letter in enumerate(generate_letters(count, seed=start + 7, start_number=start * 3 + 1), start=1):
+        ingest_document(data=letter.text.encode(), filename=f"bench-{start + number}.txt")
+        if number % 500 == 0:
+            print(f"ingested {number}/{count} ({time.perf_counter() - started:.0f}s)", file=sys.stderr)
+
+
+def columns(table: str) -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
+            [table],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def copy_rows(table: str, copies: int, base_max: int, overrides: dict[str, str]) -> None:
+    """Copy the first rows of ``table`` ``copies`` times; ``k`` (1..copies) names the copy in overrides."""
+    from django.db import connection
+
+    names = columns(table)
+    select = ", ".join(overrides.get(name, f"t.{name}") for name in names)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT {select} FROM {table} t, generate_series(1, {copies}) AS k"
+        f" WHERE t.id <= {base_max}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+
+
+def copy_letters(target: int) -> None:
+    """Grow the archive to ``target`` letters by copying the ingested ones (ids offset per copy)."""
+    from django.db import connection, transaction
+
+    from decisions.models import Case, Citation, DisputedItem, SourceDocument
+
+    base = Case.objects.count()
+    copies = max(0, -(-(target - base) // base))
+    if not copies:
+        return
+    doc_max = SourceDocument.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    case_max = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    item_max = DisputedItem.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    cit_max = Citation.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    started = time.perf_counter()
+    print(f"copying {base} letters {copies} times…", file=sys.stderr)
+    with transaction.atomic():
+        copy_rows(
+            "decisions_sourcedocument",
+            copies,
+            doc_max,
+            {
+                "id": f"t.id + k * {doc_max}",
+                "sha256": "md5(t.sha256 || k) || md5(k || t.sha256)",
+                "filename": "t.filename || '-' || k",
+            },
+        )
+        copy_rows(
+            "decisions_case",
+            copies,
+            case_max,
+            {
+                "id": f"t.id + k * {case_max}",
+                "document_id": f"t.document_id + k * {doc_max}",
+                "key": "t.key || '-' || k",
+                "case_number": "CASE WHEN t.case_number IS NULL THEN NULL ELSE t.case_number || '-' || k END",
+                "decision_date": "t.decision_date + (k % 60)",
+            },
+        )
+        copy_rows(
+            "decisions_disputeditem", copies, item_max, {"id": f"t.id + k * {item_max}", "case_id": f"t.case_id + k * {case_max}"}
+        )
+        copy_rows(
+            "decisions_citation", copies, cit_max, {"id": f"t.id + k * {cit_max}", "item_id": f"t.item_id + k * {item_max}"}
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"copied in {time.perf_counter() - started:.0f}s; {Case.objects.count()} letters", file=sys.stderr)
+
+
+def timed(runs: int, make_call: Callable[[int], Callable[[], object]]) -> dict[str, float]:
+    samples = []
+    for run in range(runs):
+        call = make_call(run)
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {
+        "p50_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 1),
+        "max_ms": round(samples[-1], 1),
+    }
+
+
+def full_search(params: dict[str, str]) -> Callable[[], object]:
+    from decisions.selectors import search_cases
+
+    def run() -> object:
+        result = search_cases(params)
+        page = result.page(1)
+        return result.total, result.item_total, len(page.rows), len(result.facets)
+
+    return run
+
+
+def measure_search(runs: int) -> dict[str, float]:
+    def make(run: int) -> Callable[[], object]:
+        params = {"q": QUERIES[run % len(QUERIES)], **FILTERS[run % len(FILTERS)]}
+        return full_search(params)
+
+    return timed(runs, make)
+
+
+def measure_filters(runs: int) -> dict[str, float]:
+    return timed(runs, lambda run: full_search(dict(FILTERS[run % len(FILTERS)])))
+
+
+def measure_unfiltered(runs: int) -> dict[str, float]:
+    return timed(runs, lambda run: full_search({}))
+
+
+def measure_unfiltered_uncached(runs: int) -> dict[str, float]:
+    """The facet computation the cache of the unfiltered search saves (the cache is cleared each run)."""
+    from decisions import selectors
+
+    def make(run: int) -> Callable[[], object]:
+        selectors._unfiltered_counts.clear()
+        return lambda: selectors.search_cases({}).counts
+
+    return timed(runs, make)
+
+
+def measure_detail(runs: int) -> dict[str, float]:
+    from django.test import Client
+
+    from decisions.models import Case
+
+    client = Client()
+    keys = list(Case.objects.order_by("?").values_list("key", flat=True)[:runs])
+    client.get(f"/decisions/{keys[0]}/")  # template loading and the first connection
+
+    def make(run: int) -> Callable[[], object]:
+        def get() -> object:
+            response = client.get(f"/decisions/{keys[run % len(keys)]}/")
+            assert response.status_code == 200
+            return response
+
+        return get
+
+    return timed(runs, make)
+
+
+def measure_csv() -> dict[str, float]:
+    from decisions.export import csv_lines
+    from decisions.selectors import search_cases
+
+    result = search_cases({"treatment": "medication"})
+    started = time.perf_counter()
+    rows = sum(1 for _ in csv_lines(result, "http://localhost:8000")) - 1
+    seconds = time.perf_counter() - started
+    return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds)}
+
+
+def explain(label: str, sql: str, params: Sequence[Any]) -> None:
+    """Print the plan's scans (with their indexes), joins, aggregates and time."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")  # as the selectors run their counting queries
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF) " + sql, params)
+        lines = [row[0] for row in cursor.fetchall()]
+    words = ("Index", "Scan", "Execution Time", "Join", "Aggregate", "Heap Fetches")
+    interesting = [line.strip() for line in lines if any(word in line for word in words)]
+    indexes = sorted({line.split(" using ")[1].split(" on ")[0] for line in lines if " using " in line})
+    print(f"\n-- {label}\n   indexes used: {', '.join(indexes) or 'none'}", file=sys.stderr)
+    for line in interesting[:16]:
+        print(f"   {line}", file=sys.stderr)
+
+
+def explain_main_queries() -> None:
+    from decisions.models import Case
+    from decisions.selectors import FACETS, FacetQuery, search_cases
+
+    for params in ({"q": "gabapentin", "outcome": "overturned"}, {"source": "ODG", "state": "CA"}, {}):
+        result = search_cases(params)
+        label = "&".join(f"{k}={v}" for k, v in params.items()) or "(unfiltered)"
+        sql, sql_params = result.queryset.values("id")[:25].query.sql_with_params()
+        explain(f"first page: {label}", sql, sql_params)
+        specs = {spec.name: frozenset(n for n in spec.own_params if result.cleaned.get(n)) for spec in FACETS}
+        explain(f"totals and every facet in one query: {label}", *FacetQuery(result.cleaned, specs).sql())
+    key = Case.objects.values_list("key", flat=True).first()
+    sql, sql_params = Case.objects.filter(key=key).values("id").query.sql_with_params()
+    explain("detail lookup by key", sql, sql_params)
+
+
+def cpu_times() -> list[int]:
+    with open("/proc/stat") as stat:
+        return [int(value) for value in stat.readline().split()[1:]]
+
+
+def machine_load(before: list[int]) -> dict[str, object]:
+    """Load average, and the share of CPU time the hypervisor stole during the run (column 8)."""
+    after = cpu_times()
+    spent = [b - a for a, b in zip(before, after, strict=False)]
+    total = sum(spent, 0)
+    steal = spent[7] / total if len(spent) > 7 and total else 0.0
+    return {"load_average": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(), "steal_share": round(steal, 2)}
+
+
+def main() -> None:
+    args = parse_args()
+    use_database(args.database)
+    if not args.no_fill:
+        fill(args.letters, args.seed_letters)
+    from decisions.models import Case, DisputedItem
+
+    random.seed(1)
+    full_search({"q": "warm up"})()  # first connection and caches
+    started = cpu_times()
+    figures: dict[str, object] = {
+        "letters": Case.objects.count(),
+        "items": DisputedItem.objects.count(),
+        "search_with_facets": measure_search(args.runs),
+        "filters_only": measure_filters(args.runs),
+        "unfiltered": measure_unfiltered(args.runs),
+        "unfiltered_uncached": measure_unfiltered_uncached(max(3, args.runs // 8)),
+        "detail": measure_detail(args.runs),
+        "csv": measure_csv(),
+    }
+    figures["machine"] = machine_load(started)
+    explain_main_queries()
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

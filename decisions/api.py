@@ -1,0 +1,121 @@
+"""The JSON API: the same search as the HTML list (same selector), one letter, the guidelines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from decisions.filters import CaseFilterSet
+from decisions.models import Case
+from decisions.selectors import MAX_PAGES, ResultPage, SearchResult, guideline_summaries, search_cases
+from decisions.serializers import (
+    CaseDetailSerializer,
+    CaseSummarySerializer,
+    ErrorSerializer,
+    GuidelineSerializer,
+    ItemSummarySerializer,
+)
+from decisions.templatetags.search_tags import query_string
+
+PARAMETER_TYPES = {
+    "age_min": OpenApiTypes.INT,
+    "age_max": OpenApiTypes.INT,
+    "decided_from": OpenApiTypes.DATE,
+    "decided_to": OpenApiTypes.DATE,
+    "injured_from": OpenApiTypes.DATE,
+    "injured_to": OpenApiTypes.DATE,
+}
+
+
+def search_parameters() -> list[OpenApiParameter]:
+    """The search's query parameters for the OpenAPI schema, read off the FilterSet."""
+    parameters = []
+    for name, search_filter in CaseFilterSet.base_filters.items():
+        choices = getattr(search_filter, "extra", {}).get("choices")
+        enum = [value for value, _ in choices] if isinstance(choices, list) else None
+        parameters.append(
+            OpenApiParameter(name, PARAMETER_TYPES.get(name, OpenApiTypes.STR), description=str(search_filter.label), enum=enum)
+        )
+    parameters.append(
+        OpenApiParameter("page", OpenApiTypes.INT, description="Page number, 25 letters a page (at most 200 pages).")
+    )
+    return parameters
+
+
+SEARCH_RESPONSE = inline_serializer(
+    "DecisionSearch",
+    {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": CaseSummarySerializer(many=True),
+        "facets": serializers.DictField(child=serializers.DictField(child=serializers.IntegerField())),
+    },
+)
+
+
+class DecisionListView(generics.GenericAPIView):
+    """Search the letters: the same parameters and meaning as /decisions/."""
+
+    serializer_class = CaseSummarySerializer
+    queryset = Case.objects.none()
+
+    @extend_schema(
+        operation_id="decisions_search", parameters=search_parameters(), responses={200: SEARCH_RESPONSE, 400: ErrorSerializer}
+    )
+    def get(self, request: Request) -> Response:
+        result = search_cases(request.query_params)
+        if not result.is_valid:
+            return Response({"errors": result.errors}, status=400)
+        page = result.page(request.query_params.get("page"))
+        return Response(
+            {
+                "count": result.total,
+                "next": self.page_link(request, page, page.page.number + 1) if page.page.has_next() else None,
+                "previous": self.page_link(request, page, page.page.number - 1) if page.page.has_previous() else None,
+                "results": self.results(page),
+                "facets": facets_as_counts(result),
+            }
+        )
+
+    def page_link(self, request: Request, page: ResultPage, number: int) -> str | None:
+        if number > min(page.page.paginator.num_pages, MAX_PAGES):
+            return None
+        params = query_string(request.query_params, updates={"page": str(number) if number > 1 else ""})
+        return request.build_absolute_uri(request.path + params.rstrip("?"))
+
+    def results(self, page: ResultPage) -> list[dict[str, Any]]:
+        results = []
+        for row in page.rows:
+            data = dict(CaseSummarySerializer(row.case, context=self.get_serializer_context()).data)
+            data["items"] = [
+                {**ItemSummarySerializer(entry.item).data, "matches": entry.matches, "snippet": str(entry.snippet)}
+                for entry in row.items
+            ]
+            results.append(data)
+        return results
+
+
+def facets_as_counts(result: SearchResult) -> dict[str, dict[str, int]]:
+    return {name: facet.as_counts() for name, facet in result.facets.items()}
+
+
+class DecisionDetailView(generics.RetrieveAPIView):
+    """One letter with its items and the guidelines cited for each."""
+
+    serializer_class = CaseDetailSerializer
+    lookup_field = "key"
+    queryset = Case.objects.select_related("reviewer").prefetch_related("items__citations__guideline")
+
+
+class GuidelineListView(generics.ListAPIView):
+    """Every guideline, with how many items the IMR reviewer decided on it and their outcomes."""
+
+    serializer_class = GuidelineSerializer
+    pagination_class = None
+    queryset = guideline_summaries()

@@ -1,0 +1,121 @@
+"""CSV export of a search: one row per disputed item, streamed.
+
+Rows are read with ``values()`` and ``iterator(chunk_size=2000)`` (a server-side cursor), the
+guidelines of each item come from two correlated array subqueries on the indexed
+(item, role) citation columns, so memory stays flat however large the export.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import F, OuterRef, QuerySet
+from django.urls import reverse
+
+from decisions.models import Citation, CitedBy
+from decisions.selectors import SearchResult, Sort, matching_items
+
+COLUMNS = (
+    "case",
+    "decision_date",
+    "injury_date",
+    "reviewer_specialties",
+    "reviewer_states",
+    "position",
+    "request",
+    "treatment_category",
+    "treatment_subcategory",
+    "quantity",
+    "outcome",
+    "reviewer_guidelines",
+    "claims_administrator_guidelines",
+    "rationale",
+    "url",
+)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = "; "
+
+
+def export_items(result: SearchResult) -> QuerySet[Any, Any]:
+    """The items a search exports: those matching the item filters, in the search's letters."""
+    items = matching_items(result.cleaned)
+    decided = F("case__decision_date")
+    by_date = decided.asc(nulls_last=True) if result.cleaned.get("sort") == Sort.OLDEST else decided.desc(nulls_last=True)
+    return (
+        items.order_by(by_date, "case_id", "position")
+        .annotate(
+            reviewer_guidelines=guideline_titles(CitedBy.REVIEWER),
+            claims_administrator_guidelines=guideline_titles(CitedBy.CLAIMS_ADMINISTRATOR),
+        )
+        .values(
+            "position",
+            "request",
+            "treatment_category",
+            "treatment_subcategory",
+            "quantity",
+            "outcome",
+            "rationale",
+            "reviewer_guidelines",
+            "claims_administrator_guidelines",
+            "case__key",
+            "case__decision_date",
+            "case__date_of_injury",
+            "case__reviewer__specialties",
+            "case__reviewer__licensed_states",
+        )
+    )
+
+
+def guideline_titles(role: str) -> ArraySubquery:
+    citations = Citation.objects.filter(item=OuterRef("pk"), role=role).order_by("position").values("guideline__title")
+    return ArraySubquery(citations)
+
+
+def safe_cell(value: Any) -> Any:
+    """Spreadsheets run cells that start with = + - @ as formulas: prefix those with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def row_for(item: dict[str, Any], url_prefix: str) -> list[Any]:
+    key = item["case__key"]
+    row = [
+        key,
+        item["case__decision_date"] or "",
+        item["case__date_of_injury"] or "",
+        LIST_SEPARATOR.join(item["case__reviewer__specialties"] or []),
+        LIST_SEPARATOR.join(item["case__reviewer__licensed_states"] or []),
+        item["position"],
+        item["request"],
+        item["treatment_category"],
+        item["treatment_subcategory"],
+        "" if item["quantity"] is None else item["quantity"],
+        item["outcome"],
+        LIST_SEPARATOR.join(item["reviewer_guidelines"] or []),
+        LIST_SEPARATOR.join(item["claims_administrator_guidelines"] or []),
+        item["rationale"],
+        f"{url_prefix}{quote(key)}/",
+    ]
+    return [safe_cell(cell) for cell in row]
+
+
+class Echo:
+    """A file-like object whose write returns the line, for csv.writer in a streaming response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(result: SearchResult, base_url: str) -> Iterator[str]:
+    url_prefix = base_url + reverse("decisions:detail", args=["KEY"]).removesuffix("KEY/")
+    writer = csv.writer(Echo())
+    yield writer.writerow(COLUMNS)
+    if not result.is_valid:
+        return
+    for item in export_items(result).iterator(chunk_size=2000):
+        yield writer.writerow(row_for(item, url_prefix))

@@ -1,0 +1,132 @@
+"""Links that keep a search: facet toggles, removable filter chips, letters opened from a list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django import template
+from django.http import QueryDict
+from django.urls import reverse
+
+from decisions.filters import PARAM_LABELS, Sort
+from decisions.models import Case, Citation, DisputedItem, Outcome, Sex, Source
+from decisions.parsing.taxonomy import CATEGORIES, SUBCATEGORIES
+from decisions.selectors import FACETS_BY_NAME, SearchResult, Suggestion, facet_params
+
+register = template.Library()
+
+
+def query_string(params: QueryDict, *, drop: tuple[str, ...] = (), updates: Mapping[str, str] | None = None) -> str:
+    """``?...`` with ``page`` and ``drop`` removed and ``updates`` set; empty values left out."""
+    updates = updates or {}
+    kept = params.copy()
+    for name in ("page", *drop, *updates):
+        kept.pop(name, None)
+    for name, value in updates.items():
+        if value:
+            kept[name] = value
+    pairs = [(name, value) for name, values in kept.lists() for value in values if value != ""]
+    return "?" + urlencode(pairs) if pairs else "?"
+
+
+@register.simple_tag
+def facet_href(params: QueryDict, facet: str, value: str, selected: bool) -> str:
+    """Clicking a value adds it (replacing the facet's own value); clicking the selected one removes it."""
+    own = FACETS_BY_NAME[facet].own_params
+    if facet == "treatment":
+        own = ("treatment", "subcategory")
+    if selected:
+        return query_string(params, drop=own)
+    return query_string(params, drop=own, updates=facet_params(facet, value))
+
+
+@dataclass
+class Chip:
+    label: str
+    href: str
+
+
+@register.simple_tag
+def filter_chips(result: SearchResult, params: QueryDict) -> list[Chip]:
+    """One removable chip per active filter."""
+    chips = []
+    for name in result.active:
+        if name == "subcategory":
+            continue
+        value = result.cleaned[name]
+        drop: tuple[str, ...] = (name, "subcategory") if name == "treatment" else (name,)
+        shown = f"{value}/{result.cleaned['subcategory']}" if name == "treatment" and result.cleaned.get("subcategory") else value
+        chips.append(Chip(f"{PARAM_LABELS.get(name, name)}: {shown}", query_string(params, drop=drop)))
+    if result.cleaned.get("cited_by") == "claims_administrator":
+        chips.append(Chip("Cited by: claims administrator", query_string(params, drop=("cited_by",))))
+    return chips
+
+
+@register.simple_tag
+def page_href(params: QueryDict, number: int) -> str:
+    return query_string(params, updates={"page": str(number) if number > 1 else ""})
+
+
+@register.simple_tag
+def with_params(params: QueryDict, **updates: Any) -> str:
+    values: dict[str, str] = {name: "" if value is None else str(value) for name, value in updates.items()}
+    return query_string(params, updates=values)
+
+
+@register.simple_tag
+def detail_href(case: Case, params: QueryDict) -> str:
+    """The letter's page, remembering the search it was opened from (for previous/next)."""
+    origin = query_string(params).lstrip("?")
+    url = reverse("decisions:detail", args=[case.key])
+    return f"{url}?{urlencode({'from': origin})}" if origin else url
+
+
+@register.simple_tag
+def search_href(origin: str) -> str:
+    return reverse("decisions:list") + (f"?{origin}" if origin else "")
+
+
+@register.filter
+def outcome_class(outcome: str) -> str:
+    return "overturned" if outcome == Outcome.OVERTURNED else "upheld"
+
+
+@register.simple_tag
+def search_choices() -> dict[str, Any]:
+    """Options of the search form's selects."""
+    return {
+        "outcomes": Outcome.choices,
+        "treatments": list(CATEGORIES.items()),
+        "sources": Source.choices,
+        "sexes": Sex.choices,
+        "sorts": Sort.CHOICES,
+    }
+
+
+@register.filter
+def category_label(slug: str) -> str:
+    return CATEGORIES.get(slug, slug)
+
+
+@register.filter
+def subcategory_label(item: DisputedItem) -> str:
+    return SUBCATEGORIES.get(item.treatment_category, {}).get(item.treatment_subcategory, item.treatment_subcategory)
+
+
+@register.filter
+def by_role(citations: Any, role: str) -> list[Citation]:
+    """An item's citations of one role, from the prefetched list (no query)."""
+    return [citation for citation in citations.all() if citation.role == role]
+
+
+@register.filter
+def percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "–"
+
+
+@register.simple_tag
+def suggestion_href(params: QueryDict, suggestion: Suggestion) -> str:
+    return query_string(params, drop=tuple(suggestion.params), updates=suggestion.params)

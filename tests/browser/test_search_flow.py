@@ -1,0 +1,85 @@
+"""A person's path through the archive: search, refine by a facet, open a letter, step to the next, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from tests.web.factories import Item, make_case
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def letters(transactional_db):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    for day in range(1, 8):
+        outcome = "overturned" if day % 3 == 0 else "upheld"
+        make_case(
+            [
+                Item(
+                    f"Gabapentin 600mg #{day * 30}",
+                    outcome,
+                    "medication",
+                    "anticonvulsant",
+                    "Gabapentin is recommended for neuropathic pain after documented failure of first-line care.",
+                    day * 30,
+                    ["mtus-chronic-pain"],
+                    ["odg-pain"],
+                ),
+                Item(
+                    "Acupuncture 6 sessions",
+                    "upheld",
+                    "acupuncture",
+                    "acupuncture",
+                    "No functional improvement after the prior trial of acupuncture.",
+                    6,
+                    ["mtus-acupuncture"],
+                ),
+            ],
+            case_number=f"CM16-00100{day:02d}",
+            decided=date(2016, 12, day),
+            summary="The injured worker is a 48 year old male with chronic low back pain radiating to the left leg.",
+        )
+
+
+def test_search_facet_detail_next_and_csv(page, live_server, letters, artifacts: Path) -> None:
+    page.goto(f"{live_server.url}/decisions/")
+    page.get_by_label("Search the letters").fill("gabapentin")
+    page.get_by_role("button", name="Search", exact=True).click()
+    assert page.get_by_test_id("total").inner_text() == "7"
+    assert page.locator("mark").first.inner_text().lower().startswith("gabapentin")
+    page.screenshot(path=str(artifacts / "list.png"), full_page=True)
+
+    facet = page.locator('a.facet-link[data-facet="outcome"][data-value="overturned"]')
+    promised = facet.get_attribute("data-count")
+    facet.click()
+    assert page.get_by_test_id("total").inner_text() == promised == "2"
+
+    page.locator(".case-title a").first.click()
+    first = page.locator("h1").inner_text()
+    page.screenshot(path=str(artifacts / "detail.png"), full_page=True)
+    page.get_by_role("link", name="Next letter →").click()
+    assert page.locator("h1").inner_text() != first
+    page.get_by_role("link", name="Back to results").click()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text())))
+    assert len(rows) == 2
+    assert {row["outcome"] for row in rows} == {"overturned"}
+
+
+def test_list_works_with_the_keyboard_alone(page, live_server, letters) -> None:
+    page.goto(f"{live_server.url}/decisions/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.get_by_label("Search the letters").focus()
+    page.keyboard.type("acupuncture")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=acupuncture**")
+    assert page.get_by_test_id("total").inner_text() == "7"

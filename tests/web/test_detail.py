@@ -1,0 +1,82 @@
+"""One letter's page, its original file, and stepping through the search it came from."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_shows_the_letter_with_every_part(client, archive):
+    html = client.get("/decisions/CM16-0000001/").content.decode()
+    assert "<h1>CM16-0000001</h1>" in html
+    assert "Orthopaedic Surgery" in html
+    assert "Lumbar strain" in html
+    assert "chronic low back pain" in html
+    assert "Gabapentin 600mg #90" in html
+    assert "Medication</a> › <a" in html and "Anticonvulsants" in html
+    assert "Gabapentin is recommended for neuropathic pain." in html
+    assert "Extracted text of the letter" in html
+
+
+def test_citations_link_to_the_search_for_their_guideline(client, archive):
+    html = client.get("/decisions/CM16-0000001/").content.decode()
+    assert 'href="/decisions/?guideline=mtus-chronic-pain">MTUS Chronic Pain Medical Treatment Guidelines</a>' in html
+    assert 'href="/decisions/?guideline=odg-pain&amp;cited_by=claims_administrator">' in html
+
+
+def test_original_file_downloads_with_its_name_and_type(client, archive):
+    response = client.get("/decisions/CM16-0000001/original")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain"
+    assert 'filename="CM16-0000001.txt"' in response["Content-Disposition"]
+    assert b"Case Number: CM16-0000001" in b"".join(response.streaming_content)
+
+
+def test_unknown_letter_is_404(client, archive):
+    assert client.get("/decisions/CM00-0000000/").status_code == 404
+
+
+def test_previous_and_next_follow_the_search_it_came_from(client, archive):
+    origin = urlencode({"from": "outcome=overturned"})
+    # outcome=overturned, newest first: 0003, 0001, 0002, 0005
+    html = client.get(f"/decisions/CM16-0000001/?{origin}").content.decode()
+    assert f'href="/decisions/CM16-0000003/?{origin}">← Previous letter' in html
+    assert f'href="/decisions/CM16-0000002/?{origin}">Next letter →' in html
+    assert 'href="/decisions/?outcome=overturned">← Back to results' in html
+
+
+def test_neighbours_follow_relevance_order(client, archive):
+    from decisions.models import Case
+    from decisions.selectors import neighbours, search_cases
+
+    result = search_cases({"q": "physical therapy"})
+    ordered = [case.key for case in result.queryset]
+    middle = Case.objects.get(key=ordered[0])
+    assert neighbours(result, middle).next == ordered[1]
+    assert neighbours(result, Case.objects.get(key=ordered[1])).previous == ordered[0]
+
+
+def test_neighbours_with_oldest_first(client, archive):
+    origin = urlencode({"from": "sort=decided"})
+    html = client.get(f"/decisions/CM16-0000004/?{origin}").content.decode()
+    assert "Previous letter</span>" in html
+    assert f'href="/decisions/CM16-0000005/?{origin}">Next letter →' in html
+
+
+def test_a_letter_outside_the_search_has_no_neighbours(client, archive):
+    html = client.get("/decisions/CM16-0000004/?from=outcome%3Doverturned").content.decode()
+    assert "Next letter →</span>" in html
+
+
+def test_neighbours_step_through_letters_of_equal_rank(client, db):
+    from tests.web.factories import Item, make_case
+
+    for n in range(3):
+        make_case([Item("Celebrex 200mg #30", "upheld", "medication", "nsaid")], case_number=f"CM16-000030{n}")
+    origin = urlencode({"from": "q=celebrex"})
+    html = client.get(f"/decisions/CM16-0000301/?{origin}").content.decode()
+    assert f'href="/decisions/CM16-0000302/?{origin}">← Previous letter' in html
+    assert f'href="/decisions/CM16-0000300/?{origin}">Next letter →' in html

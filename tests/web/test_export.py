@@ -1,0 +1,73 @@
+"""The CSV export: one row per matching item, readable columns, safe in spreadsheets."""
+
+from __future__ import annotations
+
+import pytest
+
+from decisions.export import COLUMNS, safe_cell
+from tests.web.factories import Item, make_case
+from tests.web.helpers import csv_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def test_columns_are_stable_and_readable(client, archive):
+    rows = csv_rows(client, "q=gabapentin")
+    assert tuple(rows[0]) == COLUMNS
+    assert rows[0] == {
+        "case": "CM16-0000001",
+        "decision_date": "2016-12-09",
+        "injury_date": "2015-03-01",
+        "reviewer_specialties": "Orthopaedic Surgery",
+        "reviewer_states": "CA",
+        "position": "1",
+        "request": "Gabapentin 600mg #90",
+        "treatment_category": "medication",
+        "treatment_subcategory": "anticonvulsant",
+        "quantity": "90",
+        "outcome": "overturned",
+        "reviewer_guidelines": "MTUS Chronic Pain Medical Treatment Guidelines",
+        "claims_administrator_guidelines": "Official Disability Guidelines (ODG) Pain",
+        "rationale": "Gabapentin is recommended for neuropathic pain.",
+        "url": "http://testserver/decisions/CM16-0000001/",
+    }
+
+
+def test_without_item_filters_every_item_of_each_letter(client, archive):
+    rows = csv_rows(client, "q=gabapentin")
+    assert [row["request"] for row in rows] == ["Gabapentin 600mg #90", "Acupuncture 6 sessions"]
+    assert len(csv_rows(client)) == 9
+
+
+def test_with_item_filters_only_the_matching_items(client, archive):
+    rows = csv_rows(client, "outcome=overturned")
+    assert len(rows) == 4
+    assert {row["outcome"] for row in rows} == {"overturned"}
+
+
+def test_is_streamed_as_an_attachment(client, archive):
+    response = client.get("/decisions/export.csv")
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Disposition"] == 'attachment; filename="imr-decisions.csv"'
+
+
+def test_bad_parameters_are_refused(client, archive):
+    assert client.get("/decisions/export.csv?outcome=maybe").status_code == 400
+
+
+def test_cells_that_spreadsheets_would_run_are_neutralised(client, db):
+    make_case([Item('=HYPERLINK("http://x")', rationale="+1 then -2 @SUM")], case_number="CM16-0000200")
+    row = csv_rows(client)[0]
+    assert row["request"] == '\'=HYPERLINK("http://x")'
+    assert row["rationale"] == "'+1 then -2 @SUM"
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@A1"])
+def test_safe_cell_prefixes_formula_starts(value):
+    assert safe_cell(value) == "'" + value
+
+
+def test_safe_cell_leaves_numbers_and_plain_text():
+    assert safe_cell(-3) == -3
+    assert safe_cell("Norco 10/325") == "Norco 10/325"

@@ -1,0 +1,81 @@
+"""Full-text search in PostgreSQL: web-search syntax, relevance, and <mark> highlights."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.factories import Item, make_case
+from tests.web.helpers import api, keys
+
+pytestmark = pytest.mark.django_db
+
+
+def test_words_match_requests_rationales_and_summaries(client, archive):
+    assert keys(client, "q=gabapentin") == {"CM16-0000001"}
+    assert keys(client, "q=arthroscopy") == {"CM16-0000005"}
+    assert keys(client, "q=myalgia") == {"CM16-0000003"}
+
+
+def test_words_are_stemmed(client, archive):
+    assert keys(client, "q=sessions") == keys(client, "q=session")
+
+
+def test_quoted_phrase_matches_only_the_phrase(client, archive):
+    assert keys(client, 'q="physical therapy"') == {"CM16-0000003", "CM16-0000005"}
+    assert keys(client, 'q="therapy physical"') == set()
+
+
+def test_or_matches_either_word(client, archive):
+    assert keys(client, "q=gabapentin OR tramadol") == {"CM16-0000001", "CM16-0000003"}
+
+
+def test_minus_excludes_a_word(client, archive):
+    assert keys(client, "q=acupuncture -gabapentin") == {"CM16-0000004"}
+
+
+def test_case_number_is_searchable(client, archive):
+    assert keys(client, "q=CM16-0000004") == {"CM16-0000004"}
+
+
+def test_relevance_puts_requests_above_rationales(client, db):
+    make_case([Item("Home exercise kit", rationale="Opioids were mentioned only in passing.")], case_number="CM16-0000100")
+    make_case([Item("Opioid detoxification program", rationale="Detox is appropriate.")], case_number="CM16-0000101")
+    assert [row["key"] for row in api(client, "q=opioid")["results"]] == ["CM16-0000101", "CM16-0000100"]
+
+
+def test_matched_words_are_marked_on_the_page(client, archive):
+    html = client.get("/decisions/?q=gabapentin").content.decode()
+    assert "<mark>Gabapentin</mark> 600mg" in html
+
+
+def test_matches_in_the_summary_alone_are_shown_from_the_summary(client, archive):
+    html = client.get("/decisions/?q=january").content.decode()
+    assert "Clinical summary:" in html
+    assert "<mark>January</mark>" in html
+
+
+def test_letter_text_is_escaped_around_the_marks(client, db):
+    make_case([Item("<script>alert(1)</script> brace", rationale="A <b>brace</b> helps.")], case_number="CM16-0000102")
+    html = client.get("/decisions/?q=brace").content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; <mark>brace</mark>" in html
+
+
+def test_api_results_carry_highlighted_snippets(client, archive):
+    items = api(client, "q=neuropathic")["results"][0]["items"]
+    assert "<mark>neuropathic</mark>" in items[0]["snippet"]
+
+
+def test_a_query_of_stop_words_finds_nothing_without_error(client, archive):
+    assert api(client, "q=the")["count"] == 0
+
+
+def test_an_empty_result_suggests_close_spellings(client, archive):
+    html = client.get("/decisions/?q=gabapentn").content.decode()
+    assert "Search for “gabapentin”" in html
+
+
+def test_an_empty_result_offers_to_drop_a_filter_with_its_count(client, archive):
+    html = client.get("/decisions/?q=gabapentin&sex=female").content.decode()
+    assert "Remove sex: female" in html
+    assert 'href="?q=gabapentin"' in html
