@@ -29,6 +29,7 @@ SOCKET_NAME = ".s.PGSQL.5432"
 # Unix socket paths are limited to 107 bytes; keep a margin.
 MAX_SOCKET_PATH = 100
 START_TIMEOUT_SECONDS = 60
+SHARED_BUFFERS = "384MB"
 
 
 # Data folders whose server this process started (so a test run can stop what it started).
@@ -138,7 +139,9 @@ class EmbeddedServer:
 
     def _start(self) -> None:
         # Stale pid files from a killed server are removed by PostgreSQL itself when the pid is dead.
-        options = f"-h '' -k {self.socket_dir}"
+        # PostgreSQL's defaults are sized for a tiny machine; a laptop archive of a few hundred
+        # thousand letters wants its hot tables and indexes in shared memory.
+        options = f"-h '' -k {self.socket_dir} -c shared_buffers={SHARED_BUFFERS} -c effective_cache_size=2GB"
         self._run_tool(
             "pg_ctl",
             ["-D", str(self.pgdata), "-l", str(self.log_file), "-o", options, "-w", "-t", str(START_TIMEOUT_SECONDS), "start"],
