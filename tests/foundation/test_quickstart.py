@@ -80,7 +80,7 @@ def test_it_serves_the_archive_from_an_empty_data_folder_and_stops_on_ctrl_c(tmp
     )
     try:
         page = wait_for_page(f"http://127.0.0.1:{port}/decisions/", process)
-        assert "30" in page
+        assert '<span data-testid="total">30</span> letters' in page
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
     finally:
