@@ -131,11 +131,11 @@ class Case(models.Model):
     """One final determination letter."""
 
     class Layout(models.TextChoices):
-        A = "A", "A: Case Number header (2016-17)"
-        B = "B", "B: numbered notice (2013)"
+        A = "A", "A: Case Number header"
+        B = "B", "B: numbered notice"
         C = "C", "C: Independent Medical Review header"
         D = "D", "D: Medical Professional Review"
-        S = "S", "S: no header (2014-15)"
+        S = "S", "S: no header block"
 
     key = models.CharField(
         max_length=40,
