@@ -17,10 +17,11 @@ It then times, over ``--runs`` varied queries each, with direct selector calls (
 call) and Django's test client for the letter page:
   - search: a full-text query plus one filter, the count, the first page with highlights and every
     facet count (target p95 < 150 ms at 100k letters);
+  - search_counts_only: the same searches' totals and facets alone, without the page;
   - filters: one or two item- and letter-level filters without words, count, page and facets (< 80 ms);
-  - unfiltered: the list page's search with no parameters: count, page and facets. Its facet counts
-    are the one cached result (keyed on the archive's version, see decisions.selectors
-    .unfiltered_counts); ``unfiltered_uncached`` times the computation the cache saves;
+  - unfiltered: the list page's search with no parameters: count, page and facets;
+  - index_build: building the in-memory facet index (decisions.facets), which every search after
+    a change of the archive waits for once, and its size;
   - detail: GET /decisions/<key>/ (< 30 ms);
   - csv: rows per second of the export of a broad search (>= 5,000 rows/s);
 and prints EXPLAIN (ANALYZE) summaries of the main queries, naming the indexes they use.
@@ -223,6 +224,17 @@ def measure_search(runs: int) -> dict[str, float]:
     return timed(runs, make)
 
 
+def measure_search_counts(runs: int) -> dict[str, float]:
+    """The totals and facets of the same searches alone (decisions.facets), without the page."""
+    from decisions.selectors import search_cases
+
+    def make(run: int) -> Callable[[], object]:
+        params = {"q": QUERIES[run % len(QUERIES)], **FILTERS[run % len(FILTERS)]}
+        return lambda: search_cases(params).counts
+
+    return timed(runs, make)
+
+
 def measure_filters(runs: int) -> dict[str, float]:
     return timed(runs, lambda run: full_search(dict(FILTERS[run % len(FILTERS)])))
 
@@ -231,15 +243,13 @@ def measure_unfiltered(runs: int) -> dict[str, float]:
     return timed(runs, lambda run: full_search({}))
 
 
-def measure_unfiltered_uncached(runs: int) -> dict[str, float]:
-    """The facet computation the cache of the unfiltered search saves (the cache is cleared each run)."""
-    from decisions import selectors
+def measure_index_build(runs: int) -> dict[str, float]:
+    """Building the facet index from PostgreSQL, as after every change of the archive."""
+    from decisions import facets
 
-    def make(run: int) -> Callable[[], object]:
-        selectors._unfiltered_counts.clear()
-        return lambda: selectors.search_cases({}).counts
-
-    return timed(runs, make)
+    figures = timed(runs, lambda run: facets.build_index)
+    figures["megabytes"] = round(facets.build_index()[1].nbytes / 1e6, 1)
+    return figures
 
 
 def measure_detail(runs: int) -> dict[str, float]:
@@ -278,8 +288,6 @@ def explain(label: str, sql: str, params: Sequence[Any]) -> None:
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")  # as the selectors run their counting queries
-        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF) " + sql, params)
         lines = [row[0] for row in cursor.fetchall()]
     words = ("Index", "Scan", "Execution Time", "Join", "Aggregate", "Heap Fetches")
@@ -292,15 +300,16 @@ def explain(label: str, sql: str, params: Sequence[Any]) -> None:
 
 def explain_main_queries() -> None:
     from decisions.models import Case
-    from decisions.selectors import FACETS, FacetQuery, search_cases
+    from decisions.selectors import search_cases
 
     for params in ({"q": "gabapentin", "outcome": "overturned"}, {"source": "ODG", "state": "CA"}, {}):
         result = search_cases(params)
         label = "&".join(f"{k}={v}" for k, v in params.items()) or "(unfiltered)"
         sql, sql_params = result.queryset.values("id")[:25].query.sql_with_params()
         explain(f"first page: {label}", sql, sql_params)
-        specs = {spec.name: frozenset(n for n in spec.own_params if result.cleaned.get(n)) for spec in FACETS}
-        explain(f"totals and every facet in one query: {label}", *FacetQuery(result.cleaned, specs).sql())
+        if result.query is not None:  # the one query the facet counting sends: the full-text matches
+            sql, sql_params = Case.objects.filter(search_vector=result.query).values("id").query.sql_with_params()
+            explain(f"full-text matches for the counts: {label}", sql, sql_params)
     key = Case.objects.values_list("key", flat=True).first()
     sql, sql_params = Case.objects.filter(key=key).values("id").query.sql_with_params()
     explain("detail lookup by key", sql, sql_params)
@@ -334,9 +343,10 @@ def main() -> None:
         "letters": Case.objects.count(),
         "items": DisputedItem.objects.count(),
         "search_with_facets": measure_search(args.runs),
+        "search_counts_only": measure_search_counts(args.runs),
         "filters_only": measure_filters(args.runs),
         "unfiltered": measure_unfiltered(args.runs),
-        "unfiltered_uncached": measure_unfiltered_uncached(max(3, args.runs // 8)),
+        "index_build": measure_index_build(max(3, args.runs // 8)),
         "detail": measure_detail(args.runs),
         "csv": measure_csv(),
     }

@@ -3,43 +3,36 @@
 Performance notes (100k letters, ~200k items, see benchmarks/search_speed.py):
 - item-level filters test narrow copies of each item's citations (``DisputedItem.reviewer_*`` and
   ``claims_*`` arrays) instead of joining Citation;
-- the totals and every facet count come from ONE query (``FacetQuery``): letters read index-only
-  from ``case_facets_cover``, items index-only from ``item_facets_cover`` and reduced to one row
-  per letter of bit masks; a boolean column per variant of the filters (the search without a
-  facet's own filter) and GROUPING SETS give each count what clicking it would show;
-- a facet whose search without its own filter is the unfiltered search reuses the counts of the
-  unfiltered search, the one result cached (per process, keyed on the archive's version);
-- reviewer facets count reviewer ids and expand them in Python, since reviewers are few;
-- headlines (``<mark>``) are computed only for the 25 letters on the page.
+- the totals and every facet count are counted in memory by ``decisions.facets`` (numpy columns
+  of the archive, rebuilt when it changes); only the full-text match is asked of PostgreSQL;
+- the page of 25 letters, its order and its headlines (``<mark>``) come from PostgreSQL.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
-from django.db import connection, transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Value
-from django.db.models.functions import Cast, ExtractYear
+from django.db import connection
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from decisions.facets import FACETS, FACETS_BY_NAME, FacetSpec, SearchCounts, search_counts  # noqa: F401 - FACETS_BY_NAME for the templates
 from decisions.filters import (
     PARAM_LABELS,
     SEARCH_CONFIG,
     Sort,
     active_params,
     case_conditions,
-    citation_array_fields,
     cleaned_params,
     filter_cases,
     item_conditions,
@@ -55,30 +48,6 @@ MARK_START, MARK_STOP = "\ue000", "\ue001"  # private-use characters: escaped te
 
 
 # --- facets ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FacetSpec:
-    """One facet: its name, the parameters clicking one of its values sets, and where it counts."""
-
-    name: str
-    label: str
-    own_params: tuple[str, ...]
-    kind: str  # "case" (a letter's own value) or "item" (values of its disputed items)
-
-
-FACETS: tuple[FacetSpec, ...] = (
-    FacetSpec("outcome", "Outcome", ("outcome",), "item"),
-    FacetSpec("treatment", "Treatment", ("treatment", "subcategory"), "item"),
-    FacetSpec("subcategory", "Treatment subcategory", ("subcategory",), "item"),
-    FacetSpec("guideline", "Guideline", ("guideline",), "item"),
-    FacetSpec("source", "Guideline source", ("source",), "item"),
-    FacetSpec("specialty", "Reviewer specialty", ("specialty",), "case"),
-    FacetSpec("state", "Reviewer licensed in", ("state",), "case"),
-    FacetSpec("sex", "Patient sex", ("sex",), "case"),
-    FacetSpec("year", "Decision year", ("decided_from", "decided_to"), "case"),
-)
-FACETS_BY_NAME = {spec.name: spec for spec in FACETS}
 
 
 @dataclass
@@ -107,369 +76,6 @@ class Facet:
         return {value.value: value.count for value in self.values}
 
 
-@dataclass
-class SearchCounts:
-    """Exact counts of one search: matching letters, matching items, and every facet's letters per value."""
-
-    letters: int
-    items: int
-    facets: dict[str, Counter[str]]
-
-
-LETTER_GROUPS = {"specialty": "reviewer_id", "state": "reviewer_id", "sex": "patient_sex", "year": "year"}
-GROUP_COLUMNS = ("reviewer_id", "patient_sex", "year")
-WORD_BITS = 63  # value bits per bigint mask word; bit 0 of each word flags a value outside the list
-
-
-# The one cached result: counts of the unfiltered search per cited_by, with the archive version.
-_unfiltered_counts: dict[str, tuple[tuple[Any, ...], SearchCounts]] = {}
-
-
-def search_counts(cleaned: Mapping[str, Any]) -> SearchCounts:
-    """Letters, items and facets of a search, each facet with its own filter left out.
-
-    A facet whose search minus its own filter is the unfiltered search reads the cached counts of
-    the unfiltered search (see ``unfiltered_counts``); all the others, and the totals, come from
-    one query (``count_facets``).
-    """
-    if not active_params(cleaned):
-        return unfiltered_counts(cleaned)
-    variants = {spec.name: own_filters(spec, cleaned) for spec in FACETS}
-    reused = [name for name, left_out in variants.items() if left_out and not remaining_filters(cleaned, left_out)]
-    cached = {name: counter for name, counter in unfiltered_counts(cleaned).facets.items() if name in reused} if reused else {}
-    counts = count_facets(cleaned, {name: left_out for name, left_out in variants.items() if name not in reused})
-    counts.facets.update(cached)
-    return counts
-
-
-def own_filters(spec: FacetSpec, cleaned: Mapping[str, Any]) -> frozenset[str]:
-    """The facet's own parameters that are set: its counts are those of the search without them."""
-    return frozenset(name for name in spec.own_params if cleaned.get(name) not in (None, ""))
-
-
-def remaining_filters(cleaned: Mapping[str, Any], left_out: frozenset[str]) -> list[str]:
-    return [name for name in active_params(cleaned) if name not in left_out]
-
-
-@contextmanager
-def tuned_for_counting() -> Iterator[None]:
-    """One transaction whose settings suit aggregate queries over many rows.
-
-    JIT compilation costs 50-200 ms per query, more than the counting it speeds up here; the
-    per-letter rows of 100k letters want more than the default 4 MB of work_mem to stay in memory.
-    """
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        yield
-
-
-def as_flag(condition: Q | None) -> ExpressionWrapper | Value:
-    """A filter as a boolean column (an absent filter is true)."""
-    if not condition:
-        return Value(True)
-    return ExpressionWrapper(condition, output_field=BooleanField())
-
-
-def any_of(conditions: Iterable[Q | None]) -> Q | None:
-    """The OR of conditions, None (no restriction) when any of them is absent."""
-    combined = Q()
-    for condition in conditions:
-        if not condition:
-            return None
-        combined = combined | condition if combined else condition
-    return combined
-
-
-def count_facets(cleaned: Mapping[str, Any], specs: Mapping[str, frozenset[str]]) -> SearchCounts:
-    """Totals and the facets of ``specs`` (facet name -> own filters left out) in ONE query.
-
-    Each letter row (``case_facets_cover``, index-only) is joined with one row per letter
-    aggregated from its items (``item_facets_cover``, index-only, in letter order); neither
-    Citation nor the wide letter and item rows are read. A boolean column per variant of the
-    filters (each facet's search without its own filter) says which counts a row belongs to, and
-    GROUPING SETS count every facet's values in the same pass: letter-level facets per reviewer,
-    sex and year; item-level facets per mask of the letter's values (see ``item_facet_sql``).
-    """
-    with tuned_for_counting():
-        query = FacetQuery(cleaned, specs)
-        with connection.cursor() as cursor:
-            cursor.execute(*query.sql())
-            rows = cursor.fetchall()
-        counts = query.read(rows)
-        for name in [name for name, counter in counts.facets.items() if counter.pop(UNKNOWN, 0)]:
-            counts.facets[name] = pair_counts(cleaned, name, specs[name])
-    return counts
-
-
-class FacetQuery:
-    """The SQL of ``count_facets`` and the reading of its rows."""
-
-    def __init__(self, cleaned: Mapping[str, Any], specs: Mapping[str, frozenset[str]]) -> None:
-        self.cleaned = cleaned
-        self.letter_specs = {name: left_out for name, left_out in specs.items() if name in LETTER_GROUPS}
-        self.item_specs = {name: left_out for name, left_out in specs.items() if name not in LETTER_GROUPS}
-        # Variant 0 of each kind is the search itself.
-        self.case_variants = [frozenset[str](), *sorted(set(self.letter_specs.values()) - {frozenset()}, key=sorted)]
-        self.item_variants = [frozenset[str](), *sorted(set(self.item_specs.values()) - {frozenset()}, key=sorted)]
-        self.item_filtered = item_conditions(cleaned) is not None
-        ids_field, sources_field = citation_array_fields(cleaned)
-        self.fields = (ids_field, sources_field)
-        self.item_facets = [
-            item_facet_sql(name, f"b.i{self.item_variants.index(left_out)}", ids_field, sources_field)
-            for name, left_out in self.item_specs.items()
-        ]
-        self.mask_columns = [f"v{index}" for index in range(sum(len(facet.columns) for facet in self.item_facets))]
-
-    def letters_sql(self) -> tuple[str, tuple[Any, ...]]:
-        """Letters in any case variant, with a flag per variant and the letter facets' columns."""
-        conditions = [case_conditions(self.cleaned, left_out) for left_out in self.case_variants]
-        cases = Case.objects.order_by()
-        union = any_of(conditions)
-        if union is not None:
-            cases = cases.filter(union)
-        flags = {f"c{index}": as_flag(condition) for index, condition in enumerate(conditions)}
-        rows = cases.annotate(year=ExtractYear("decision_date"), **flags).values("id", *GROUP_COLUMNS, "item_count", *flags)
-        return rows.query.sql_with_params()
-
-    def items_sql(self, restriction: str) -> tuple[str, tuple[Any, ...]]:
-        """One row per letter from its items: the item facets' masks, whether an item matches, how many."""
-        conditions = [item_conditions(self.cleaned, left_out) for left_out in self.item_variants]
-        items = DisputedItem.objects.order_by()
-        union = any_of(conditions)
-        if union is not None:
-            items = items.filter(union)
-        flags = {f"i{index}": as_flag(condition) for index, condition in enumerate(conditions)}
-        columns = ("case_id", "outcome", "treatment_category", "treatment_subcategory", *self.fields)
-        inner, inner_params = items.annotate(**flags).values(*columns, *flags).query.sql_with_params()
-        positions, position_params = value_positions(self.item_specs)
-        aggregates = [column for facet in self.item_facets for column in facet.columns]
-        params = [param for facet in self.item_facets for param in facet.params]
-        sql = (
-            f"SELECT {', '.join(['b.case_id', *aggregates, 'bool_or(b.i0) AS matched', 'count(*) FILTER (WHERE b.i0) AS n'])}"
-            f" FROM (SELECT b.*{positions} FROM ({inner}) b {restriction} OFFSET 0) b GROUP BY b.case_id"
-        )
-        return sql, (*params, *position_params, *inner_params)
-
-    def sql(self) -> tuple[str, tuple[Any, ...]]:
-        letters, letter_params = self.letters_sql()
-        # When letter filters narrow the letters, read those once (a CTE: full-text matches come
-        # from the wide letter rows, GIN gives no index-only scan) and aggregate only their items.
-        # Without letter filters every letter counts and no restriction is needed.
-        searched = any_of(case_conditions(self.cleaned, left_out) for left_out in self.case_variants) is not None
-        items, item_params = self.items_sql("WHERE b.case_id IN (SELECT id FROM c)" if searched else "")
-        source = "c" if searched else f"({letters} OFFSET 0) c"
-        prefix = f"WITH c AS MATERIALIZED ({letters}) " if searched else ""
-        # Without item filters every letter counts, items or not (LEFT JOIN); with them, only letters
-        # with an item matching some variant can count anywhere, so an inner join loses nothing.
-        matched = "coalesce(p.matched, false)" if self.item_filtered else "true"
-        keys = [*GROUP_COLUMNS, *self.mask_columns]
-        sets = [f"(c.{column})" for column in GROUP_COLUMNS]
-        position = 0
-        for facet in self.item_facets:
-            sets.append("(" + ", ".join(f"p.{c}" for c in self.mask_columns[position : position + len(facet.columns)]) + ")")
-            position += len(facet.columns)
-        counted = [f"count(*) FILTER (WHERE c.c{index} AND {matched})" for index in range(len(self.case_variants))]
-        item_count = "p.n" if self.item_filtered else "c.item_count"  # matching items, or all of them
-        join = "JOIN" if self.item_filtered else "LEFT JOIN"
-        sql = (
-            f"{prefix}SELECT GROUPING({', '.join(keys)}), {', '.join(keys)}, {', '.join(counted)},"
-            f" count(*) FILTER (WHERE c.c0), coalesce(sum({item_count}) FILTER (WHERE c.c0 AND {matched}), 0)"
-            f" FROM {source} {join} ({items}) AS p (case_id, {', '.join([*self.mask_columns, 'matched', 'n'])})"
-            f" ON p.case_id = c.id GROUP BY GROUPING SETS ({', '.join([*sets, '()'])})"
-        )
-        return sql, (*letter_params, *item_params)  # the letters come first in the text either way
-
-    def read(self, rows: list[tuple[Any, ...]]) -> SearchCounts:
-        width = len(GROUP_COLUMNS) + len(self.mask_columns)
-        everything = (1 << width) - 1
-        variants = len(self.case_variants)
-        facets: dict[str, Counter[str]] = {name: Counter() for name in [*self.letter_specs, *self.item_specs]}
-        letters = items = 0
-        for row in rows:
-            grouping, keys = row[0], row[1 : 1 + width]
-            numbers = row[1 + width : 1 + width + variants]
-            in_search, item_sum = row[1 + width + variants], row[2 + width + variants]
-            if grouping == everything:
-                letters, items = numbers[0], int(item_sum)
-                continue
-            own = [index for index in range(width) if not grouping & (1 << (width - 1 - index))]
-            if own[0] < len(GROUP_COLUMNS):
-                self.add_letter_group(facets, GROUP_COLUMNS[own[0]], keys[own[0]], numbers)
-            else:
-                self.add_item_group(facets, own[0] - len(GROUP_COLUMNS), [keys[index] for index in own], in_search)
-        return SearchCounts(letters, items, facets)
-
-    def add_letter_group(self, facets: dict[str, Counter[str]], column: str, value: Any, numbers: tuple[Any, ...]) -> None:
-        if value in (None, ""):
-            return
-        for name, left_out in self.letter_specs.items():
-            count = numbers[self.case_variants.index(left_out)]
-            if LETTER_GROUPS[name] == column and count:
-                facets[name][str(value)] = count
-
-    def add_item_group(self, facets: dict[str, Counter[str]], first: int, words: list[Any], letters: int) -> None:
-        position = 0
-        for facet in self.item_facets:
-            if position == first:
-                if letters and any(word is not None for word in words):
-                    add_group(facets[facet.name], facet, words, letters)
-                return
-            position += len(facet.columns)
-
-
-@dataclass(frozen=True)
-class ItemFacetSql:
-    """How one item facet is gathered per letter: mask words (known values) or an array (guideline ids)."""
-
-    name: str
-    columns: tuple[str, ...]  # aggregate expressions, one per output column
-    params: tuple[Any, ...]
-    domain: tuple[str, ...] = ()  # the values of the mask bits, bit 1 onwards
-
-
-def known_values(name: str) -> tuple[str, ...]:
-    if name == "outcome":
-        return tuple(Outcome.values)
-    if name == "treatment":
-        return tuple(CATEGORIES)
-    if name == "subcategory":
-        return tuple(subcategory_labels())
-    return tuple(Source.values)
-
-
-def mask_words(position: str, size: int, flag: str) -> tuple[str, ...]:
-    """bit_or per letter of one bit per value (``position`` in its list, from 1), WORD_BITS values a word.
-
-    A value outside the list has position 0 and sets bit 0, so the caller can tell.
-    """
-    if size <= WORD_BITS:  # the usual case, kept to one shift per item
-        return (f"bit_or(1::bigint << {position}) FILTER (WHERE {flag})",)
-    return tuple(
-        f"bit_or(CASE WHEN {position} = 0 THEN 1::bigint"
-        f" WHEN {position} - {start} BETWEEN 1 AND {WORD_BITS} THEN 1::bigint << ({position} - {start})"
-        f" ELSE 0::bigint END) FILTER (WHERE {flag})"
-        for start in range(0, size, WORD_BITS)
-    )
-
-
-def source_mask(sources_field: str, flag: str) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-    """The letter's sources as bits: each item's source array tested against each known source."""
-    domain = known_values("source")
-    bits = " | ".join(
-        f"CASE WHEN b.{sources_field} @> ARRAY[%s]::varchar[] THEN {1 << position} ELSE 0 END"
-        for position, _ in enumerate(domain, start=1)
-    )
-    unknown = f"CASE WHEN b.{sources_field} <@ %s::varchar[] THEN 0 ELSE 1 END"
-    return (f"bit_or(({bits} | {unknown})::bigint) FILTER (WHERE {flag})",), (*domain, list(domain))
-
-
-# Each masked facet's value in SQL, the condition for an item to have one, and its position column.
-MASKED_VALUES = {
-    "outcome": ("b.outcome", "", "p_outcome"),
-    "treatment": ("b.treatment_category", " AND b.treatment_category <> ''", "p_treatment"),
-    "subcategory": (
-        "b.treatment_category || '/' || b.treatment_subcategory",
-        " AND b.treatment_subcategory <> ''",
-        "p_subcategory",
-    ),
-}
-
-
-def item_facet_sql(name: str, flag: str, ids_field: str, sources_field: str) -> ItemFacetSql:
-    if name == "guideline":
-        return ItemFacetSql(name, (f"decisions_array_concat(b.{ids_field}) FILTER (WHERE {flag})",), ())
-    if name == "source":
-        return ItemFacetSql(name, *source_mask(sources_field, flag), known_values(name))
-    _, condition, position = MASKED_VALUES[name]
-    domain = known_values(name)
-    return ItemFacetSql(name, mask_words(f"b.{position}", len(domain), flag + condition), (), domain)
-
-
-def value_positions(names: Iterable[str]) -> tuple[str, list[Any]]:
-    """Columns giving each masked facet's value's position in its list: one jsonb lookup per item."""
-    columns, params = [], []
-    for name in names:
-        if name in MASKED_VALUES:
-            value, _, position = MASKED_VALUES[name]
-            columns.append(f"coalesce((%s::jsonb ->> ({value})::text)::int, 0) AS {position}")
-            params.append(json.dumps({item: index for index, item in enumerate(known_values(name), start=1)}))
-    return "".join(", " + column for column in columns), params
-
-
-UNKNOWN = "\x00unknown"  # a mask bit 0: some value lies outside the known list
-
-
-def add_group(counter: Counter[str], facet: ItemFacetSql, words: list[Any], letters: int) -> None:
-    if not facet.domain:  # guideline ids, repeated across the letter's items
-        for value in set(words[0] or ()):
-            counter[str(value)] += letters
-        return
-    for word_index, word in enumerate(words):
-        if not word:
-            continue
-        if word & 1:
-            counter[UNKNOWN] += letters
-        for bit in range(1, WORD_BITS + 1):
-            if word & (1 << bit):
-                counter[facet.domain[word_index * WORD_BITS + bit - 1]] += letters
-
-
-def pair_counts(cleaned: Mapping[str, Any], name: str, left_out: frozenset[str]) -> Counter[str]:
-    """One item facet counted the plain way, for values the masks do not know (never in practice)."""
-    items = matching_items(cleaned, left_out)
-    column = {
-        "outcome": "outcome",
-        "treatment": "treatment_category",
-        "subcategory": "CASE WHEN treatment_subcategory <> '' THEN treatment_category || '/' || treatment_subcategory END",
-        "source": "unnest({sources})",
-    }[name].format(sources=citation_array_fields(cleaned)[1])
-    inner, params = items.values(
-        "case_id", "treatment_category", "treatment_subcategory", "outcome", *citation_array_fields(cleaned)
-    ).query.sql_with_params()
-    sql = f"SELECT v, count(DISTINCT case_id) FROM (SELECT case_id, {column} AS v FROM ({inner}) i) p GROUP BY v"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return Counter({str(value): count for value, count in cursor.fetchall() if value not in (None, "")})
-
-
-def unfiltered_counts(cleaned: Mapping[str, Any]) -> SearchCounts:
-    """The counts of the whole archive (for the citations of ``cited_by``), cached per process.
-
-    Only this one search is cached (filtered searches are always counted). The key is the
-    archive's version: letters, the newest id and the latest (re)parse time, read off indexes.
-    """
-    cited_by = cleaned.get("cited_by") or CitedBy.REVIEWER
-    version = archive_version()
-    cached = _unfiltered_counts.get(cited_by)
-    if cached is not None and cached[0] == version:
-        return copied(cached[1])
-    counts = count_facets({"cited_by": cited_by}, {spec.name: frozenset() for spec in FACETS})
-    _unfiltered_counts[cited_by] = (version, counts)
-    return copied(counts)
-
-
-def copied(counts: SearchCounts) -> SearchCounts:
-    """A copy callers may change (a selected value absent from a facet is added with 0)."""
-    return SearchCounts(counts.letters, counts.items, {name: Counter(c) for name, c in counts.facets.items()})
-
-
-def archive_version() -> tuple[Any, ...]:
-    """Changes whenever a letter is added, re-parsed (which saves it) or deleted.
-
-    Newest id and latest update come off indexes; deletions are PostgreSQL's running count of
-    deleted letter rows, committed and in this transaction. A count(*) would be exact too but
-    costs a scan of 100k index entries on every request.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT max(id) FROM decisions_case), (SELECT max(updated_at) FROM decisions_case),"
-            " pg_stat_get_tuples_deleted(%s::regclass) + pg_stat_get_xact_tuples_deleted(%s::regclass)",
-            ["decisions_case", "decisions_case"],
-        )
-        return tuple(cursor.fetchone())
-
-
 def matching_items(cleaned: Mapping[str, Any], excluded: Iterable[str] = ()) -> QuerySet[DisputedItem]:
     """Items that satisfy the item-level filters, in letters that satisfy the letter-level ones."""
     items = DisputedItem.objects.all()
@@ -483,17 +89,19 @@ def matching_items(cleaned: Mapping[str, Any], excluded: Iterable[str] = ()) -> 
 
 
 def build_facets(cleaned: Mapping[str, Any], counts: Mapping[str, Counter[str]]) -> dict[str, Facet]:
-    """Counts turned into labelled, ordered facet values (reviewer ids expanded)."""
-    reviewer_counts = {name: counts.get(name, Counter()) for name in ("specialty", "state")}
-    specialty_labels: dict[str, str] = {}
-    expanded = expand_reviewer_counts(reviewer_counts, specialty_labels)
+    """Counts turned into labelled, ordered facet values."""
+    specialty_labels = {
+        slug: label
+        for slugs, names in Reviewer.objects.values_list("specialty_slugs", "specialties")
+        for slug, label in zip(slugs, names, strict=False)
+        if slug in counts.get("specialty", {})
+    }
     guideline_titles = dict(
         Guideline.objects.filter(id__in=[int(v) for v in counts.get("guideline", {})]).values_list("id", "slug")
     )
     guideline_labels = dict(Guideline.objects.filter(slug__in=guideline_titles.values()).values_list("slug", "title"))
     raw: dict[str, Counter[str]] = {
         **counts,
-        **expanded,
         "guideline": Counter({guideline_titles[int(k)]: v for k, v in counts.get("guideline", {}).items()}),
     }
     labels: dict[str, Mapping[str, str]] = {
@@ -510,20 +118,6 @@ def build_facets(cleaned: Mapping[str, Any], counts: Mapping[str, Counter[str]])
 
 def subcategory_labels() -> dict[str, str]:
     return {f"{cat}/{sub}": label for cat, subs in SUBCATEGORIES.items() for sub, label in subs.items()}
-
-
-def expand_reviewer_counts(counts: Mapping[str, Counter[str]], specialty_labels: dict[str, str]) -> dict[str, Counter[str]]:
-    """Letters per reviewer id -> letters per specialty and per state (a letter has one reviewer)."""
-    ids = {int(value) for counter in counts.values() for value in counter}
-    specialty: Counter[str] = Counter()
-    state: Counter[str] = Counter()
-    for reviewer in Reviewer.objects.filter(id__in=ids).only("id", "specialties", "specialty_slugs", "licensed_states"):
-        specialty_labels.update(zip(reviewer.specialty_slugs, reviewer.specialties, strict=False))
-        for slug in set(reviewer.specialty_slugs):
-            specialty[slug] += counts["specialty"].get(str(reviewer.id), 0)
-        for code in set(reviewer.licensed_states):
-            state[code] += counts["state"].get(str(reviewer.id), 0)
-    return {"specialty": +specialty, "state": +state}
 
 
 def make_facet(spec: FacetSpec, counter: Counter[str], labels: Mapping[str, str], cleaned: Mapping[str, Any]) -> Facet:

@@ -1,0 +1,552 @@
+"""Totals and facet counts of a search, counted in memory (like a search engine's field cache).
+
+``FacetIndex`` holds the archive's filterable values as compact numpy columns, read from
+PostgreSQL in a few binary COPY statements (index-only scans of ``case_facets_cover`` and
+``item_facets_cover``): per letter (dense index 0..n-1, in case id order) its reviewer, sex,
+decision and injury dates, age and item count; per disputed item its letter, outcome and
+(category, subcategory) pair; per citation entry (the items' denormalised ``*_guideline_ids`` /
+``*_sources`` arrays, for each role) its item and value. Reviewers' specialties and states are a
+small membership matrix per reviewer.
+
+A search's counts are masks over these columns: the letter mask from the letter-level filters
+(and the full-text matches, the one query still sent to PostgreSQL), the item mask from the
+item-level filters, which must hold for one and the same item. Each facet is counted on the
+variant of the search with its own filters left out, as distinct letters per value, so a count is
+exactly the number of letters clicking the value shows (the SQL of ``decisions.filters``).
+
+Memory at 100k letters (198k items, 785k citation entries): letters 22 bytes each (2.2 MB), items
+8 bytes (1.6 MB), entries 8 bytes (6.3 MB): 10.3 MB, so ~185 MB at 1.8M letters (plus, while
+building, the COPY buffer of about the same size). The index is rebuilt whenever
+``archive_version`` changes (~1 s at 100k on 2 cores, most of it PostgreSQL producing the rows);
+one per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import psycopg
+from django.db import connection, transaction
+
+from decisions.filters import ITEM_PARAMS, search_query
+from decisions.models import Case, CitedBy, Guideline, Reviewer, Source
+
+Mask = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int32]
+
+NULL_DAY = np.iinfo(np.int32).min  # a missing date: fails every bound
+EPOCH = date(1970, 1, 1)
+ROLES = (str(CitedBy.REVIEWER), str(CitedBy.CLAIMS_ADMINISTRATOR))
+# Above this many (value, letter) cells, distinct letters are counted by sorting, not by a flag table.
+MAX_FLAG_CELLS = 32_000_000
+
+
+# --- what the selectors receive --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FacetSpec:
+    """One facet: its name, the parameters clicking one of its values sets, and where it counts."""
+
+    name: str
+    label: str
+    own_params: tuple[str, ...]
+    kind: str  # "case" (a letter's own value) or "item" (values of its disputed items)
+
+
+FACETS: tuple[FacetSpec, ...] = (
+    FacetSpec("outcome", "Outcome", ("outcome",), "item"),
+    FacetSpec("treatment", "Treatment", ("treatment", "subcategory"), "item"),
+    FacetSpec("subcategory", "Treatment subcategory", ("subcategory",), "item"),
+    FacetSpec("guideline", "Guideline", ("guideline",), "item"),
+    FacetSpec("source", "Guideline source", ("source",), "item"),
+    FacetSpec("specialty", "Reviewer specialty", ("specialty",), "case"),
+    FacetSpec("state", "Reviewer licensed in", ("state",), "case"),
+    FacetSpec("sex", "Patient sex", ("sex",), "case"),
+    FacetSpec("year", "Decision year", ("decided_from", "decided_to"), "case"),
+)
+FACETS_BY_NAME = {spec.name: spec for spec in FACETS}
+
+
+@dataclass
+class SearchCounts:
+    """Exact counts of one search: matching letters, matching items, and every facet's letters per value.
+
+    Facet values are the parameter values clicking them sets, except ``guideline`` (guideline ids).
+    """
+
+    letters: int
+    items: int
+    facets: dict[str, Counter[str]]
+
+
+# --- reading the columns ---------------------------------------------------------------------
+
+
+def copy_columns(sql: str, params: Sequence[Any] | Mapping[str, Any], dtypes: Sequence[str]) -> list[npt.NDArray[Any]]:
+    """The rows of ``sql`` as one numpy array per column, through a binary COPY.
+
+    Every column must be a non-NULL fixed-width integer (``dtypes``: ">i4", ">i2"), so each row has
+    the same layout and the whole result is one ``np.frombuffer``.
+    """
+    connection.ensure_connection()
+    raw = connection.connection
+    statement = psycopg.ClientCursor(raw).mogrify(sql, params)
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT BINARY)") as copy:
+        data = b"".join(bytes(block) for block in copy)
+    fields: list[tuple[str, str]] = [("count", ">i2")]
+    for index, dtype in enumerate(dtypes):
+        fields += [(f"length{index}", ">i4"), (f"value{index}", dtype)]
+    layout = np.dtype(fields)
+    header, trailer = 19, 2  # signature, flags, empty header extension; the -1 end marker
+    body = len(data) - header - trailer
+    if body % layout.itemsize:
+        raise ValueError("COPY returned rows of unexpected width (a NULL or a wider type)")
+    rows = np.frombuffer(data, dtype=layout, count=body // layout.itemsize, offset=header)
+    return [rows[f"value{index}"].astype(dtype.replace(">", "=")) for index, dtype in enumerate(dtypes)]
+
+
+def distinct_values(table: str, columns: str) -> list[tuple[str, ...]]:
+    """The distinct values of an indexed column (or column pair), by skipping through its index."""
+    sql = (
+        f"WITH RECURSIVE v AS ((SELECT {columns} FROM {table} ORDER BY {columns} LIMIT 1) UNION ALL"
+        f" SELECT n.* FROM v, LATERAL (SELECT {columns} FROM {table} WHERE ({columns}) > (v.{columns.replace(', ', ', v.')})"
+        f" ORDER BY {columns} LIMIT 1) n) SELECT * FROM v"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def fetch_vocabularies() -> tuple[list[str], list[str], list[tuple[str, str]], list[str]]:
+    """Distinct sexes, outcomes, (category, subcategory) pairs, and citation sources.
+
+    The items' source arrays are copies of their guidelines' sources, so the Guideline table
+    (a few hundred rows) names every source they can hold.
+    """
+    sexes = [row[0] for row in distinct_values("decisions_case", "patient_sex")]
+    outcomes = [row[0] for row in distinct_values("decisions_disputeditem", "outcome")]
+    treatments = [
+        (row[0], row[1]) for row in distinct_values("decisions_disputeditem", "treatment_category, treatment_subcategory")
+    ]
+    sources = sorted(set(Guideline.objects.values_list("source", flat=True).distinct()) | set(Source.values))
+    return sexes, outcomes, treatments, sources
+
+
+LETTERS_SQL = (
+    "SELECT id::int4, coalesce(reviewer_id, 0)::int4, coalesce(array_position(%s::text[], patient_sex::text), 0)::int2,"
+    " coalesce(decision_date - DATE '1970-01-01', -2147483648)::int4,"
+    " coalesce(date_of_injury - DATE '1970-01-01', -2147483648)::int4,"
+    " coalesce(patient_age, -1)::int2, item_count::int2 FROM decisions_case"
+)
+CITATION_ARRAYS = ("reviewer_guideline_ids", "claims_guideline_ids", "reviewer_sources", "claims_sources")
+
+
+def longest_arrays() -> list[int]:
+    """The longest citation array of any item, per array column: how many slots each needs."""
+    columns = ", ".join(f"coalesce(max(cardinality({name})), 0)" for name in CITATION_ARRAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM decisions_disputeditem")
+        return list(cursor.fetchone())
+
+
+def items_sql(slots: Sequence[int]) -> str:
+    """One row per item from an index-only scan of item_facets_cover, its citation arrays spread
+    over fixed slots (-1 or 0 where shorter), so every row has the same width. Subscripts cost a
+    fraction of unnest(), whose set-returning rows double the time of the scan."""
+    guidelines = [
+        f"coalesce(i.{name}[{slot}], -1)::int4"
+        for name, count in zip(CITATION_ARRAYS[:2], slots[:2], strict=True)
+        for slot in range(1, count + 1)
+    ]
+    sources = [
+        f"coalesce(array_position(%(sources)s::text[], i.{name}[{slot}]::text), 0)::int2"
+        for name, count in zip(CITATION_ARRAYS[2:], slots[2:], strict=True)
+        for slot in range(1, count + 1)
+    ]
+    return (
+        "SELECT "
+        + ", ".join(
+            [
+                "i.case_id::int4",
+                "coalesce(array_position(%(outcomes)s::text[], i.outcome::text), 0)::int2",
+                "coalesce(k.code, 0)::int2",
+                *guidelines,
+                *sources,
+            ]
+        )
+        + " FROM decisions_disputeditem i"
+        " LEFT JOIN unnest(%(categories)s::text[], %(subcategories)s::text[]) WITH ORDINALITY AS k (c, s, code)"
+        " ON i.treatment_category = k.c AND i.treatment_subcategory = k.s"
+    )
+
+
+# --- the index ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entries:
+    """Citation entries of one role: which item, which value (a code into the index's vocabulary)."""
+
+    item: Ints
+    value: Ints
+
+    def restricted_to(self, items: Mask) -> tuple[Ints, Ints]:
+        keep = items[self.item]
+        return self.item[keep], self.value[keep]
+
+
+def days(value: date) -> int:
+    return (value - EPOCH).days
+
+
+def in_range(column: npt.NDArray[Any], null: int, low: Any, high: Any) -> Mask | None:
+    """Rows whose value lies within the bounds that are set (a missing value never does)."""
+    if low is None and high is None:
+        return None
+    mask = column != null
+    if low is not None:
+        mask &= column >= low
+    if high is not None:
+        mask &= column <= high
+    return mask
+
+
+def both(first: Mask | None, second: Mask | None) -> Mask | None:
+    """The AND of two masks, None standing for "no restriction"."""
+    if first is None:
+        return second
+    if second is None:
+        return first
+    return first & second
+
+
+class FacetIndex:
+    """The archive's filterable values as numpy columns, and the counting of a search over them."""
+
+    def __init__(self) -> None:
+        self.load_reviewers()
+        sexes, outcomes, treatments, sources = fetch_vocabularies()
+        self.load_letters(sexes)
+        self.load_items(outcomes, treatments, sources)
+
+    # Loading -----------------------------------------------------------------------------------
+
+    def load_reviewers(self) -> None:
+        rows = list(Reviewer.objects.order_by("id").values_list("id", "specialty_slugs", "licensed_states"))
+        self.reviewer_ids = np.array([row[0] for row in rows], dtype=np.int32)
+        self.specialties = sorted({slug for row in rows for slug in row[1]})
+        self.states = sorted({code for row in rows for code in row[2]})
+        # One row per reviewer and a last one for "no reviewer": which specialties and states it has.
+        self.reviewer_specialty = self.membership([set(row[1]) for row in rows], self.specialties)
+        self.reviewer_state = self.membership([set(row[2]) for row in rows], self.states)
+
+    @staticmethod
+    def membership(sets: list[set[str]], values: list[str]) -> npt.NDArray[np.int32]:
+        position = {value: index for index, value in enumerate(values)}
+        matrix = np.zeros((len(sets) + 1, len(values)), dtype=np.int32)
+        for row, members in enumerate(sets):
+            matrix[row, [position[value] for value in members]] = 1
+        return matrix
+
+    def load_letters(self, sexes: list[str]) -> None:
+        ids, reviewer, sex, decided, injured, age, item_count = copy_columns(
+            LETTERS_SQL, [sexes], [">i4", ">i4", ">i2", ">i4", ">i4", ">i2", ">i2"]
+        )
+        order = np.argsort(ids, kind="stable")
+        self.case_ids: Ints = ids[order]
+        self.n = len(ids)
+        code = np.searchsorted(self.reviewer_ids, reviewer[order]).astype(np.int32)
+        known = code < len(self.reviewer_ids)
+        known[known] = self.reviewer_ids[code[known]] == reviewer[order][known]
+        self.reviewer: Ints = np.where(known, code, len(self.reviewer_ids)).astype(np.int32)  # last row: none
+        self.sex_values = ["", *sexes]  # array_position is 1-based; 0 is "not found"
+        self.sex = sex[order].astype(np.uint8)
+        self.decided = decided[order]
+        self.injured = injured[order]
+        self.age = age[order]
+        self.item_count = item_count[order]
+        years = self.decided.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int32) + 1970
+        self.year = np.where(self.decided != NULL_DAY, years, 0).astype(np.int16)
+
+    def load_items(self, outcomes: list[str], treatments: list[tuple[str, str]], sources: list[str]) -> None:
+        slots = longest_arrays()
+        params = {
+            "outcomes": outcomes,
+            "sources": sources,
+            "categories": [pair[0] for pair in treatments],
+            "subcategories": [pair[1] for pair in treatments],
+        }
+        dtypes = [">i4", ">i2", ">i2"] + [">i4"] * (slots[0] + slots[1]) + [">i2"] * (slots[2] + slots[3])
+        case_id, outcome, treatment, *spread = copy_columns(items_sql(slots), params, dtypes)
+        self.m = len(case_id)
+        letter = np.minimum(np.searchsorted(self.case_ids, case_id), max(self.n - 1, 0)).astype(np.int32)
+        # An item of a letter newer than the letters read is left out (no letter passes for it): the
+        # version has moved, so the next search rebuilds anyway.
+        self.item_known: Mask = self.case_ids[letter] == case_id if self.n else np.zeros(self.m, dtype=bool)
+        self.item_letter: Ints = letter
+        self.outcome_values = ["", *outcomes]  # array_position and ordinality count from 1; 0 is "none"
+        self.item_outcome = outcome.astype(np.uint8)
+        self.treatments = [("", ""), *treatments]
+        self.item_treatment = treatment
+        self.treatment_values, self.pair_treatment = self.pair_values(lambda pair: pair[0])
+        self.subcategory_values, self.pair_subcategory = self.pair_values(lambda pair: f"{pair[0]}/{pair[1]}" if pair[1] else "")
+        columns = []
+        for count in slots:
+            columns.append(spread[:count])
+            spread = spread[count:]
+        entries = [self.entries(column) for column in columns]
+        self.guideline_ids = np.unique(np.concatenate([entries[0][1], entries[1][1]])).astype(np.int32)
+        self.guidelines = {
+            role: Entries(item, np.searchsorted(self.guideline_ids, value).astype(np.int32))
+            for role, (item, value) in zip(ROLES, entries[:2], strict=True)
+        }
+        self.source_values = ["", *sources]
+        self.sources = {role: Entries(item, value) for role, (item, value) in zip(ROLES, entries[2:], strict=True)}
+
+    def entries(self, slots: list[npt.NDArray[Any]]) -> tuple[Ints, Ints]:
+        """(item, value) of every filled slot of one citation array (empty slots hold -1 or 0)."""
+        if not slots:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+        values = np.concatenate(slots).astype(np.int32)
+        items = np.tile(np.arange(self.m, dtype=np.int32), len(slots))
+        filled = values > 0  # guideline ids and source positions both start at 1
+        return items[filled], values[filled]
+
+    def pair_values(self, value_of: Callable[[tuple[str, str]], str]) -> tuple[list[str], Ints]:
+        """A facet's values over the (category, subcategory) pairs, and each pair's value code (-1: none)."""
+        values = sorted({value_of(pair) for pair in self.treatments} - {""})
+        position = {value: index for index, value in enumerate(values)}
+        return values, np.array([position.get(value_of(pair), -1) for pair in self.treatments], dtype=np.int32)
+
+    @property
+    def nbytes(self) -> int:
+        arrays = [value for value in vars(self).values() if isinstance(value, np.ndarray)]
+        arrays += [array for entries in (*self.guidelines.values(), *self.sources.values()) for array in vars(entries).values()]
+        return sum(array.nbytes for array in arrays)
+
+    # Masks -------------------------------------------------------------------------------------
+
+    def letter_mask(self, cleaned: Mapping[str, Any], text: Mask | None, exclude: Collection[str] = ()) -> Mask | None:
+        """Letters passing the letter-level filters not in ``exclude`` (None: every letter)."""
+        value: dict[str, Any] = {name: cleaned.get(name) for name in cleaned if name not in exclude}
+        mask = text if value.get("q") else None
+        if value.get("specialty"):
+            mask = both(mask, self.reviewer_has(self.reviewer_specialty, self.specialties, value["specialty"]))
+        if value.get("state"):
+            mask = both(mask, self.reviewer_has(self.reviewer_state, self.states, value["state"]))
+        if value.get("sex"):
+            code = self.sex_values.index(value["sex"]) if value["sex"] in self.sex_values else -1
+            mask = both(mask, self.sex == code)
+        low, high = value.get("age_min"), value.get("age_max")
+        mask = both(mask, in_range(self.age, -1, None if low is None else float(low), None if high is None else float(high)))
+        for column, low_name, high_name in (
+            (self.decided, "decided_from", "decided_to"),
+            (self.injured, "injured_from", "injured_to"),
+        ):
+            low, high = value.get(low_name), value.get(high_name)
+            mask = both(
+                mask, in_range(column, NULL_DAY, None if low is None else days(low), None if high is None else days(high))
+            )
+        return mask
+
+    def reviewer_has(self, matrix: npt.NDArray[np.int32], values: list[str], wanted: str) -> Mask:
+        if wanted not in values:
+            return np.zeros(self.n, dtype=bool)
+        return matrix[:, values.index(wanted)].astype(bool)[self.reviewer]
+
+    def item_mask(self, cleaned: Mapping[str, Any], exclude: Collection[str] = ()) -> Mask | None:
+        """Items passing the item-level filters not in ``exclude``, all on the same item (None: no filter)."""
+        value = {name: cleaned.get(name) for name in ("outcome", "treatment", "subcategory") if name not in exclude}
+        mask: Mask | None = None
+        if value.get("outcome"):
+            code = self.outcome_values.index(value["outcome"]) if value["outcome"] in self.outcome_values[1:] else -1
+            mask = self.item_outcome == code
+        if value.get("treatment") or value.get("subcategory"):
+            pairs = np.array(
+                [
+                    (not value.get("treatment") or category == value["treatment"])
+                    and (not value.get("subcategory") or subcategory == value["subcategory"])
+                    for category, subcategory in self.treatments
+                ]
+            )
+            pairs[0] = False  # an item whose pair was not read
+            mask = both(mask, pairs[self.item_treatment])
+        role = cleaned.get("cited_by") or CitedBy.REVIEWER
+        guideline_id = cleaned.get("guideline_id") if cleaned.get("guideline") and "guideline" not in exclude else None
+        if guideline_id is not None:
+            found = np.searchsorted(self.guideline_ids, guideline_id)
+            known = found < len(self.guideline_ids) and self.guideline_ids[found] == guideline_id
+            mask = both(mask, self.items_citing(self.guidelines[role], int(found) if known else -1))
+        if cleaned.get("source") and "source" not in exclude:
+            source = cleaned["source"]
+            code = self.source_values.index(source) if source in self.source_values[1:] else -1
+            mask = both(mask, self.items_citing(self.sources[role], code))
+        return mask
+
+    def items_citing(self, entries: Entries, code: int) -> Mask:
+        mask = np.zeros(self.m, dtype=bool)
+        mask[entries.item[entries.value == code]] = True
+        return mask
+
+    def text_mask(self, cleaned: Mapping[str, Any]) -> Mask | None:
+        """Letters the full-text query matches: one GIN query in PostgreSQL, mapped to dense indexes."""
+        query = search_query(cleaned)
+        if query is None:
+            return None
+        sql, params = Case.objects.filter(search_vector=query).order_by().values("id").query.sql_with_params()
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Only ids are wanted: the GIN index plus a visit of the heap pages beats the sequential
+            # scan the planner picks for common words, which detoasts every letter's vector (~5x).
+            cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+            previous = cursor.fetchone()[0]
+            (ids,) = copy_columns(f"SELECT id::int4 FROM ({sql}) t", params, [">i4"])
+            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
+        mask = np.zeros(self.n, dtype=bool)
+        if self.n:
+            found = np.minimum(np.searchsorted(self.case_ids, ids), self.n - 1)
+            mask[found[self.case_ids[found] == ids]] = True  # letters newer than the index are left out
+        return mask
+
+    # Counting ----------------------------------------------------------------------------------
+
+    def count(self, cleaned: Mapping[str, Any]) -> SearchCounts:
+        """Totals of the search and every facet on the search without its own filters."""
+        text = self.text_mask(cleaned)
+        letters, items = self.matching(cleaned, text)
+        # Without item filters a letter's items are all its items, as the letter counts them.
+        item_filtered = any(cleaned.get(name) for name in ITEM_PARAMS)
+        total_items = int(items.sum()) if item_filtered else int(self.item_count[letters].sum(dtype=np.int64))
+        facets: dict[str, Counter[str]] = {}
+        variants: dict[frozenset[str], tuple[Mask, Mask]] = {frozenset(): (letters, items)}
+        for spec in FACETS:
+            left_out = frozenset(name for name in spec.own_params if cleaned.get(name) not in (None, ""))
+            if left_out not in variants:
+                variants[left_out] = self.matching(cleaned, text, left_out)
+            facets[spec.name] = self.facet(spec.name, cleaned, *variants[left_out])
+        return SearchCounts(int(letters.sum()), total_items, facets)
+
+    def matching(self, cleaned: Mapping[str, Any], text: Mask | None, exclude: Collection[str] = ()) -> tuple[Mask, Mask]:
+        """(letters, items) of the search without ``exclude``: with item filters, letters with a matching item."""
+        letters = self.letter_mask(cleaned, text, exclude)
+        items = self.item_mask(cleaned, exclude)
+        if items is None:  # no item filters: every letter in the mask counts, with all its items
+            letters = letters if letters is not None else np.ones(self.n, dtype=bool)
+            return letters, letters[self.item_letter] & self.item_known
+        items &= self.item_known if letters is None else letters[self.item_letter] & self.item_known
+        with_item = np.zeros(self.n, dtype=bool)
+        with_item[self.item_letter[items]] = True
+        return with_item, items
+
+    def facet(self, name: str, cleaned: Mapping[str, Any], letters: Mask, items: Mask) -> Counter[str]:
+        if name in ("specialty", "state"):
+            matrix, values = (
+                (self.reviewer_specialty, self.specialties) if name == "specialty" else (self.reviewer_state, self.states)
+            )
+            per_reviewer = np.bincount(self.reviewer[letters], minlength=len(self.reviewer_ids) + 1)
+            return named_counts(values, per_reviewer @ matrix)
+        if name == "sex":
+            return named_counts(self.sex_values, np.bincount(self.sex[letters], minlength=len(self.sex_values)))
+        if name == "year":
+            years = np.bincount(self.year[letters])
+            return Counter({str(year): int(count) for year, count in enumerate(years) if year and count})
+        if name in ("guideline", "source"):
+            return self.citation_facet(name, cleaned, items)
+        letters_of_items = self.item_letter[items]
+        if name == "outcome":
+            return named_counts(
+                self.outcome_values,
+                distinct_letters(self.item_outcome[items], letters_of_items, len(self.outcome_values), self.n),
+            )
+        values, codes = (
+            (self.treatment_values, self.pair_treatment)
+            if name == "treatment"
+            else (self.subcategory_values, self.pair_subcategory)
+        )
+        value = codes[self.item_treatment[items]]
+        has = value >= 0
+        return named_counts(values, distinct_letters(value[has], letters_of_items[has], len(values), self.n))
+
+    def citation_facet(self, name: str, cleaned: Mapping[str, Any], items: Mask) -> Counter[str]:
+        role = cleaned.get("cited_by") or CitedBy.REVIEWER
+        entries = (self.guidelines if name == "guideline" else self.sources)[role]
+        item, value = entries.restricted_to(items)
+        values = [str(gid) for gid in self.guideline_ids] if name == "guideline" else self.source_values
+        return named_counts(values, distinct_letters(value, self.item_letter[item], len(values), self.n))
+
+
+def distinct_letters(values: npt.NDArray[np.integer[Any]], letters: Ints, n_values: int, n_letters: int) -> npt.NDArray[np.int64]:
+    """For each value code, how many distinct letters have it."""
+    if n_values * n_letters <= MAX_FLAG_CELLS:
+        seen = np.zeros(n_values * n_letters, dtype=bool)
+        seen[values.astype(np.int64) * n_letters + letters] = True
+        return seen.reshape(n_values, n_letters).sum(axis=1)
+    keys = np.unique(values.astype(np.int64) * n_letters + letters)
+    return np.bincount(keys // n_letters, minlength=n_values)
+
+
+def named_counts(values: Sequence[str], counts: npt.NDArray[Any]) -> Counter[str]:
+    """Non-zero counts by value, the empty value (not stated) left out."""
+    return Counter({value: int(count) for value, count in zip(values, counts, strict=False) if value and count})
+
+
+# --- one index per process, rebuilt when the archive changes ---------------------------------
+
+_lock = threading.Lock()
+_current: tuple[tuple[Any, ...], FacetIndex] | None = None
+
+
+def archive_version() -> tuple[Any, ...]:
+    """Changes whenever a letter or item is added, changed or deleted.
+
+    Newest letter id and latest (re)parse time come off indexes; PostgreSQL's running counts of
+    rows inserted, updated and deleted in both tables (committed, and in this transaction) catch
+    the rest, e.g. items rewritten in place. A count(*) would cost a scan on every request.
+    """
+    counters = " + ".join(
+        f"pg_stat_get_{scope}tuples_{change}(%s::regclass)"
+        for scope in ("", "xact_")
+        for change in ("inserted", "updated", "deleted")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT max(id) FROM decisions_case), (SELECT max(updated_at) FROM decisions_case), {counters}, {counters}",
+            ["decisions_case"] * 6 + ["decisions_disputeditem"] * 6,
+        )
+        return tuple(cursor.fetchone())
+
+
+def build_index() -> tuple[tuple[Any, ...], FacetIndex]:
+    """A new index and the version it was read at, all from one snapshot."""
+    if connection.in_atomic_block:  # a request's or a test's transaction: read in it, seeing its own writes
+        return archive_version(), FacetIndex()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        return archive_version(), FacetIndex()
+
+
+def current_index() -> FacetIndex:
+    """The process's index, rebuilt first when the archive has changed (once, whatever the threads)."""
+    global _current
+    version = archive_version()
+    current = _current
+    if current is not None and current[0] == version:
+        return current[1]
+    with _lock:
+        current = _current
+        if current is not None and current[0] == archive_version():
+            return current[1]
+        _current = build_index()
+        return _current[1]
+
+
+def search_counts(cleaned: Mapping[str, Any]) -> SearchCounts:
+    """Letters, items and facets of a validated search, each facet with its own filters left out."""
+    return current_index().count(cleaned)

@@ -1,0 +1,218 @@
+"""The in-memory facet index (decisions.facets) against the SQL definition of every filter.
+
+Expected counts are computed the slow, obvious way: for each facet value, the search with that
+value clicked is run through the FilterSet and the ORM, and its letters are counted.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from decisions import facets
+from decisions.filters import active_params, cleaned_params, filter_cases
+from decisions.models import Case, DisputedItem, Guideline
+from decisions.selectors import facet_params, matching_items
+from tests.web.factories import GUIDELINES, Item, make_case
+
+pytestmark = pytest.mark.django_db
+
+TREATMENTS = [
+    ("medication", "opioid"),
+    ("medication", "nsaid"),
+    ("medication", ""),
+    ("physical-therapy", "aquatic"),
+    ("imaging", "mri"),
+    ("acupuncture", "acupuncture"),
+    ("", ""),
+]
+SPECIALTIES = [("Orthopaedic Surgery",), ("Chiropractic",), ("Anesthesiology", "Pain Medicine"), ()]
+STATES = [("CA",), ("CA", "NV"), ("AZ",), ()]
+WORDS = ["gabapentin", "acupuncture", "therapy", "knee", "back"]
+
+
+def random_item(rng: random.Random) -> Item:
+    category, subcategory = rng.choice(TREATMENTS)
+    return Item(
+        f"{rng.choice(WORDS)} request",
+        rng.choice(["upheld", "overturned"]),
+        category,
+        subcategory,
+        f"{rng.choice(WORDS)} rationale",
+        reviewer=rng.sample(list(GUIDELINES), rng.randint(0, 3)),
+        claims_administrator=rng.sample(list(GUIDELINES), rng.randint(0, 2)),
+    )
+
+
+@pytest.fixture
+def random_archive() -> list[Case]:
+    rng = random.Random(20240611)
+    cases = []
+    for _ in range(36):
+        decided = date(2014, 1, 1) + timedelta(days=rng.randint(0, 4 * 365)) if rng.random() > 0.1 else None
+        cases.append(
+            make_case(
+                [random_item(rng) for _ in range(rng.randint(0, 4))],
+                decided=decided,
+                injured=date(2012, 1, 1) + timedelta(days=rng.randint(0, 900)) if rng.random() > 0.2 else None,
+                specialties=rng.choice(SPECIALTIES),
+                states=rng.choice(STATES),
+                age=rng.choice([None, 25, 38, 44, 51, 67]),
+                sex=rng.choice(["", "male", "female"]),
+                summary=f"The worker reports {rng.choice(WORDS)} pain.",
+            )
+        )
+    return cases
+
+
+def possible_values(name: str) -> set[str]:
+    """Every value a facet could show on the random archive (zero counts are left out of both sides)."""
+    if name == "outcome":
+        return {"upheld", "overturned"}
+    if name == "treatment":
+        return {category for category, _ in TREATMENTS if category}
+    if name == "subcategory":
+        return {f"{category}/{subcategory}" for category, subcategory in TREATMENTS if subcategory}
+    if name == "guideline":
+        return set(GUIDELINES)
+    if name == "source":
+        return {"MTUS", "ODG", "other"}
+    if name == "specialty":
+        return {"orthopaedic-surgery", "chiropractic", "anesthesiology", "pain-medicine"}
+    if name == "state":
+        return {"CA", "NV", "AZ"}
+    if name == "sex":
+        return {"male", "female"}
+    return {str(year) for year in range(2013, 2019)}
+
+
+def clicked(params: dict[str, str], name: str, value: str) -> dict[str, str]:
+    own = facets.FACETS_BY_NAME[name].own_params
+    return {**{key: val for key, val in params.items() if key not in own}, **facet_params(name, value)}
+
+
+def expected_counts(params: dict[str, str]) -> tuple[int, int, dict[str, Counter[str]]]:
+    cleaned, errors = cleaned_params(params)
+    assert not errors, errors
+    letters = filter_cases(Case.objects.all(), cleaned)
+    if any(name in ("outcome", "treatment", "subcategory", "guideline", "source") for name in active_params(cleaned)):
+        items = matching_items(cleaned).count()
+    else:
+        items = sum(letters.values_list("item_count", flat=True))
+    by_facet: dict[str, Counter[str]] = {}
+    for spec in facets.FACETS:
+        counter: Counter[str] = Counter()
+        for value in possible_values(spec.name):
+            if spec.name == "subcategory" and params.get("treatment") and not value.startswith(params["treatment"] + "/"):
+                continue  # the treatment filter stays: only its own subcategories are offered
+            click, click_errors = cleaned_params(clicked(params, spec.name, value))
+            assert not click_errors, click_errors
+            count = filter_cases(Case.objects.all(), click).count()
+            if count:
+                counter[value] = count
+        by_facet[spec.name] = counter
+    return letters.count(), items, by_facet
+
+
+def counted(params: dict[str, str]) -> tuple[int, int, dict[str, Counter[str]]]:
+    cleaned, errors = cleaned_params(params)
+    assert not errors, errors
+    counts = facets.search_counts(cleaned)
+    slugs = dict(Guideline.objects.values_list("id", "slug"))
+    by_facet = {**counts.facets, "guideline": Counter({slugs[int(k)]: v for k, v in counts.facets["guideline"].items()})}
+    return counts.letters, counts.items, by_facet
+
+
+PARAMETER_POOL: list[dict[str, Any]] = [
+    {"outcome": ["upheld", "overturned"]},
+    {"treatment": ["medication", "imaging"]},
+    {"treatment": ["medication"], "subcategory": ["opioid", "nsaid"]},
+    {"guideline": ["odg-low-back", "mtus-chronic-pain", "uptodate"]},
+    {"source": ["MTUS", "ODG", "other"]},
+    {"cited_by": ["claims_administrator"]},
+    {"specialty": ["chiropractic", "pain-medicine"]},
+    {"state": ["CA", "AZ"]},
+    {"sex": ["male", "female"]},
+    {"age_min": ["30", "45"], "age_max": ["50", "70"]},
+    {"decided_from": ["2015-01-01"], "decided_to": ["2016-12-31"]},
+    {"injured_from": ["2012-06-01"], "injured_to": ["2013-06-01"]},
+    {"q": ["knee", "gabapentin OR acupuncture", "therapy -back"]},
+]
+
+
+def random_searches(count: int) -> list[dict[str, str]]:
+    rng = random.Random(7)
+    searches: list[dict[str, str]] = [{}]
+    while len(searches) < count:
+        params: dict[str, str] = {}
+        for group in rng.sample(PARAMETER_POOL, rng.randint(1, 4)):
+            for name, choices in group.items():
+                if rng.random() < 0.8:
+                    params[name] = rng.choice(choices)
+        if params.get("subcategory") and "treatment" not in params:
+            params["treatment"] = "medication"
+        searches.append(params)
+    return searches
+
+
+@pytest.mark.parametrize(
+    "params", random_searches(40), ids=lambda params: "&".join(f"{k}={v}" for k, v in params.items()) or "all"
+)
+def test_the_index_counts_exactly_what_the_filters_find(random_archive, params):
+    letters, items, by_facet = counted(params)
+    expected_letters, expected_items, expected_by_facet = expected_counts(params)
+    assert (letters, items) == (expected_letters, expected_items)
+    for name, counter in expected_by_facet.items():
+        assert by_facet[name] == counter, name
+
+
+def test_a_new_letter_is_counted_by_the_next_search(archive):
+    before = counted({})
+    make_case([Item("MRI", "overturned", "imaging", "mri", reviewer=["uptodate"])], sex="female")
+    after = counted({})
+    assert after[0] == before[0] + 1
+    assert after[2]["source"]["other"] == before[2]["source"]["other"] + 1
+
+
+def test_a_deleted_letter_is_no_longer_counted(archive):
+    before = counted({"outcome": "overturned"})
+    Case.objects.filter(key="CM16-0000005").delete()
+    after = counted({"outcome": "overturned"})
+    assert after[0] == before[0] - 1
+    assert after[2]["source"]["other"] == before[2]["source"]["other"] - 1
+
+
+def test_items_rewritten_in_place_are_counted_as_they_are_now(archive):
+    assert counted({"outcome": "upheld"})[0] == 5
+    DisputedItem.objects.update(outcome="overturned")
+    assert counted({"outcome": "upheld"})[0] == 0
+
+
+def test_the_index_is_built_once_per_archive_version(archive):
+    first = facets.current_index()
+    assert facets.current_index() is first
+    make_case([Item("MRI", "upheld", "imaging", "mri")])
+    assert facets.current_index() is not first
+
+
+def test_threads_asking_at_once_build_the_index_once(monkeypatch):
+    built: list[object] = []
+
+    def slow_build() -> tuple[tuple[int], object]:
+        time.sleep(0.05)  # long enough for every thread to arrive while the first one builds
+        built.append(object())
+        return (1,), built[-1]
+
+    monkeypatch.setattr(facets, "_current", None)
+    monkeypatch.setattr(facets, "archive_version", lambda: (1,))
+    monkeypatch.setattr(facets, "build_index", slow_build)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        indexes = list(pool.map(lambda _: facets.current_index(), range(8)))
+    assert len(built) == 1
+    assert all(index is built[0] for index in indexes)
