@@ -211,7 +211,7 @@ class Case(models.Model):
                 include=["reviewer", "patient_sex", "decision_date", "patient_age", "date_of_injury", "item_count"],
                 name="case_facets_cover",
             ),
-            # The version key of the cached unfiltered facet counts (max(updated_at)).
+            # Part of the archive version that tells the in-memory facet index to rebuild (decisions/facets.py).
             models.Index(fields=["updated_at"], name="case_updated"),
         ]
 
