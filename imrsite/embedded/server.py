@@ -46,6 +46,10 @@ class EmbeddedServer:
 
     data_dir: Path
 
+    def __post_init__(self) -> None:
+        # The server's tools run from "/", so a relative folder would point elsewhere.
+        object.__setattr__(self, "data_dir", Path(self.data_dir).resolve())
+
     @property
     def pgdata(self) -> Path:
         return self.data_dir / "pg"

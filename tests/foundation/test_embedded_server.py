@@ -42,3 +42,8 @@ def test_a_long_data_path_moves_the_socket_to_a_short_folder(tmp_path: Path) -> 
     assert len(str(server.socket_dir / ".s.PGSQL.5432")) <= MAX_SOCKET_PATH
     assert str(server.socket_dir).startswith("/tmp/imr-pg-")
     assert server.socket_dir == EmbeddedServer(deep).socket_dir
+
+
+def test_a_relative_data_folder_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert EmbeddedServer(Path("data")).pgdata == tmp_path / "data" / "pg"
