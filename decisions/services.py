@@ -18,6 +18,8 @@ Guarantees:
 
 Rows are inserted in one global order (reviewers, guidelines, documents by sha256, cases by
 case number, each sorted) so concurrent writers block on each other instead of deadlocking.
+Documents, cases, items and citations are written with COPY (decisions/ingestion/rows.py),
+which raises the same IntegrityError as an INSERT on a conflict.
 """
 
 from __future__ import annotations
@@ -25,16 +27,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from decisions import parsing
+from decisions.ingestion.originals import save_original
 from decisions.ingestion.prepare import PreparedDocument, prepare_document, sha256_of
+from decisions.ingestion.rows import insert_rows
 from decisions.models import Case, Citation, CitedBy, DisputedItem, Guideline, Reviewer, SourceDocument
 
 logger = logging.getLogger(__name__)
@@ -198,11 +202,14 @@ def is_deadlock(error: OperationalError) -> bool:
 
 def write_batch(items: list[PreparedDocument], uploaded_by: User | None, lookups: Lookups) -> list[IngestResult]:
     """Insert documents and their cases in one transaction; raises IntegrityError on any conflict."""
+    owns_transaction = not connection.in_atomic_block
     try:
         with transaction.atomic():
+            if owns_transaction:
+                commit_without_waiting_for_disk()
             reissued = reissue_reasons(item.parsed for item in items)
             documents = [new_document(item, uploaded_by, reissued) for item in items]
-            SourceDocument.objects.bulk_create(documents)
+            insert_rows(SourceDocument, documents)
             letters = [(document, item.parsed) for document, item in zip(documents, items, strict=True) if item.parsed]
             cases = create_cases(
                 [(document, parsed) for document, parsed in letters if document.status == SourceDocument.Status.PARSED], lookups
@@ -212,6 +219,19 @@ def write_batch(items: list[PreparedDocument], uploaded_by: User | None, lookups
         raise
     lookups.commit()
     return [written_result(document, cases.get(document.sha256)) for document in documents]
+
+
+def commit_without_waiting_for_disk() -> None:
+    """Let this transaction's commit return before its WAL reaches the disk.
+
+    It saves each batch a wait for the disk (small on a fast local disk, more on slow or
+    network storage) during which the writer could already parse its next batch. If
+    PostgreSQL itself crashes, at most the last few committed batches are lost (never part of
+    a letter: the transaction stays atomic); a rerun stores them again, as ingestion is
+    idempotent by content. Only for a transaction this module owns, never a caller's.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def reissue_reasons(parsed_letters: Iterable[parsing.ParsedDecision | None]) -> dict[str, str]:
@@ -258,7 +278,7 @@ def create_cases(letters: list[tuple[SourceDocument, parsing.ParsedDecision]], l
         case = Case(document=document, key=case_key(parsed))
         fill_case_fields(case, parsed, reviewer_ids)
         cases.append(case)
-    Case.objects.bulk_create(cases)
+    insert_rows(Case, cases)
     create_items([(case, parsed) for case, (_, parsed) in zip(cases, letters, strict=True)], lookups)
     return {document.sha256: case for case, (document, _) in zip(cases, letters, strict=True)}
 
@@ -268,10 +288,15 @@ def create_items(letters: list[tuple[Case, parsing.ParsedDecision]], lookups: Lo
     guideline_ids = resolve_guidelines(
         (citation for _, parsed in letters for item in parsed.items for citation in item_citations(item)), lookups
     )
-    pairs = [(new_item(case, parsed_item), parsed_item) for case, parsed in letters for parsed_item in parsed.items]
-    DisputedItem.objects.bulk_create([item for item, _ in pairs])
-    Citation.objects.bulk_create(
-        [citation for item, parsed_item in pairs for citation in new_citations(item, parsed_item, guideline_ids)]
+    sources = guideline_sources(guideline_ids.values())
+    pairs = [
+        (new_item(case, parsed_item, guideline_ids, sources), parsed_item)
+        for case, parsed in letters
+        for parsed_item in parsed.items
+    ]
+    insert_rows(DisputedItem, [item for item, _ in pairs])
+    insert_rows(
+        Citation, [citation for item, parsed_item in pairs for citation in new_citations(item, parsed_item, guideline_ids)]
     )
 
 
@@ -311,6 +336,7 @@ def sniff_content_type(data: bytes) -> str:
     return "application/pdf" if data[:1024].lstrip().startswith(b"%PDF-") else "text/plain"
 
 
+@lru_cache(maxsize=4096)  # asked twice per new letter: once to store the original, once for its row
 def original_name(sha256: str, filename: str) -> str:
     """Where the original lives in storage: decided by its content (see models.document_path)."""
     field = SourceDocument._meta.get_field("original")
@@ -320,7 +346,7 @@ def original_name(sha256: str, filename: str) -> str:
 def save_original_bytes(sha256: str, filename: str, data: bytes) -> None:
     """Write the original before any row names it; the same bytes land on the same path once."""
     field = SourceDocument._meta.get_field("original")
-    field.storage.save(original_name(sha256, filename), ContentFile(data))  # type: ignore[attr-defined]
+    save_original(field.storage, original_name(sha256, filename), data)  # type: ignore[attr-defined]
 
 
 def read_original(document: SourceDocument) -> bytes:
@@ -382,7 +408,9 @@ def fill_case_fields(case: Case, parsed: parsing.ParsedDecision, reviewer_ids: d
     case.search_rationales = "\n".join(item.rationale for item in parsed.items)
 
 
-def new_item(case: Case, parsed_item: parsing.ParsedItem) -> DisputedItem:
+def new_item(case: Case, parsed_item: parsing.ParsedItem, guideline_ids: dict[str, int], sources: dict[int, str]) -> DisputedItem:
+    reviewer_ids = cited_guideline_ids(parsed_item.reviewer_guidelines, guideline_ids)
+    claims_ids = cited_guideline_ids(parsed_item.claims_administrator_guidelines, guideline_ids)
     return DisputedItem(
         case=case,
         position=parsed_item.position,
@@ -393,7 +421,21 @@ def new_item(case: Case, parsed_item: parsing.ParsedItem) -> DisputedItem:
         treatment_subcategory=(parsed_item.treatment_subcategory or "")[:40],
         quantity=parsed_item.quantity,
         rationale=parsed_item.rationale,
+        # Copies of the citations written below, in the same form as migration 0004's backfill.
+        reviewer_guideline_ids=reviewer_ids,
+        reviewer_sources=sorted({sources[guideline_id] for guideline_id in reviewer_ids}),
+        claims_guideline_ids=claims_ids,
+        claims_sources=sorted({sources[guideline_id] for guideline_id in claims_ids}),
     )
+
+
+def cited_guideline_ids(citations: Iterable[parsing.Citation], guideline_ids: dict[str, int]) -> list[int]:
+    return sorted({guideline_ids[guideline_slug(citation)] for citation in citations})
+
+
+def guideline_sources(ids: Iterable[int]) -> dict[int, str]:
+    """The stored source of each guideline (the first letter citing it decided it, as on Guideline)."""
+    return dict(Guideline.objects.filter(id__in=set(ids)).values_list("id", "source"))
 
 
 def item_citations(parsed_item: parsing.ParsedItem) -> list[parsing.Citation]:

@@ -1,8 +1,11 @@
-"""One ingest run: candidates are read and hashed here, parsed in parser processes, written in batches.
+"""One ingest run: candidates are read and hashed here, then parsed and written in batches.
 
-The main process is the only writer. While it writes batch k, the parser processes already
-work on batch k+1, so parsing (the slow, CPU-bound part) and database writes overlap. Files
-whose bytes are already stored are recognised by hash before they are parsed at all.
+With several workers, each worker process parses a batch and writes it itself, in its own
+connection and transaction (decisions/ingestion/writers.py); the main process reads, hashes,
+recognises known bytes and reports. When the caller holds a transaction open (a test, a
+request), worker processes could neither see it nor be rolled back with it, so they only
+parse and the main process writes: while it writes batch k, they parse batch k+1.
+Files whose bytes are already stored are recognised by hash before they are parsed at all.
 """
 
 from __future__ import annotations
@@ -14,17 +17,26 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db import connection
 
 from decisions import services
 from decisions.ingestion.archives import ZipLimits
 from decisions.ingestion.candidate import Candidate, SourceError
 from decisions.ingestion.prepare import ParseOutcome, Payload, PreparedDocument, parse_payloads, refused_document, sha256_of
 from decisions.ingestion.sources import SourceLimits
+from decisions.ingestion.writers import WriteItem, exit_with_parent, parse_and_write, settings_for_writers, start_writer_process
 from decisions.services import IngestResult, Lookups, Uploader
 
-DEFAULT_BATCH_SIZE = 200
+DEFAULT_BATCH_SIZE = 100
+# Batches handed to writer processes ahead of the one being collected, per process: enough to
+# keep each busy, few enough to bound the bytes held in memory.
+WRITER_QUEUE_DEPTH = 2
+CRASHED_PROCESS = "the worker process stopped abruptly while reading this batch; run `manage.py reparse` to retry"
+
+T = TypeVar("T")
 
 
 def source_limits() -> SourceLimits:
@@ -73,50 +85,72 @@ class LoadedBatch:
     settled: list[IngestResult] = field(default_factory=list)
 
 
-class ParserPool:
-    """Parses chunks of files in processes (``workers`` > 1) or right here (``workers`` = 1).
+class WorkerProcesses:
+    """Spawned worker processes; when one dies (a crash inside pdfium, the OOM killer) the pool
+    breaks, the work it held is reported lost, and a new pool takes the next batches."""
 
-    A parser process that dies (a crash inside pdfium, the OOM killer) fails the files it held,
-    which are then kept as failed documents for ``reparse``; a new pool takes the next chunks.
-    """
-
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()) -> None:
         self.workers = workers
-        self.executor: ProcessPoolExecutor | None = self.new_executor() if workers > 1 else None
+        self.initializer, self.initargs = initializer, initargs
+        self.executor = self.new_executor()
 
     def new_executor(self) -> ProcessPoolExecutor:
         # spawn: a fresh interpreter that never shares this process's database connection.
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(self.workers, context, initializer=self.initializer, initargs=self.initargs)
 
-    def submit(self, payloads: list[Payload]) -> Callable[[], list[ParseOutcome]]:
-        if self.executor is None or not payloads:
-            outcomes = parse_payloads(payloads)
-            return lambda: outcomes
-        size = max(1, -(-len(payloads) // (self.workers * 2)))
-        chunks = [payloads[start : start + size] for start in range(0, len(payloads), size)]
+    def submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
         try:
-            futures = [self.executor.submit(parse_payloads, chunk) for chunk in chunks]
+            return self.executor.submit(function, *args)
         except BrokenProcessPool:
             self.replace_broken_executor()
-            futures = [self.executor.submit(parse_payloads, chunk) for chunk in chunks]
-        return lambda: [outcome for future, chunk in zip(futures, chunks, strict=True) for outcome in self.collect(future, chunk)]
+            return self.executor.submit(function, *args)
 
-    def collect(self, future: Future[list[ParseOutcome]], chunk: list[Payload]) -> list[ParseOutcome]:
+    def result(self, future: Future[T]) -> T | None:
+        """The future's result, or None when its process died."""
         try:
             return future.result()
         except BrokenProcessPool:
             self.replace_broken_executor()
-            reason = "the parser process stopped abruptly while reading this batch; run `manage.py reparse` to retry"
-            return [ParseOutcome(None, "", reason) for _ in chunk]
+            return None
 
     def replace_broken_executor(self) -> None:
-        if self.executor is not None and getattr(self.executor, "_broken", False):
+        if getattr(self.executor, "_broken", False):
             self.executor.shutdown(wait=False, cancel_futures=True)
             self.executor = self.new_executor()
 
     def close(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(cancel_futures=True)
+        self.executor.shutdown(cancel_futures=True)
+
+
+class ParserPool:
+    """Parses chunks of files in processes (``workers`` > 1) or right here (``workers`` = 1).
+
+    A parser process that dies fails the files it held, which are then kept as failed
+    documents for ``reparse``.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.processes = WorkerProcesses(workers, exit_with_parent) if workers > 1 else None
+
+    def submit(self, payloads: list[Payload]) -> Callable[[], list[ParseOutcome]]:
+        if self.processes is None or not payloads:
+            outcomes = parse_payloads(payloads)
+            return lambda: outcomes
+        size = max(1, -(-len(payloads) // (self.workers * 2)))
+        chunks = [payloads[start : start + size] for start in range(0, len(payloads), size)]
+        futures = [self.processes.submit(parse_payloads, chunk) for chunk in chunks]
+        return lambda: [outcome for future, chunk in zip(futures, chunks, strict=True) for outcome in self.collect(future, chunk)]
+
+    def collect(self, future: Future[list[ParseOutcome]], chunk: list[Payload]) -> list[ParseOutcome]:
+        assert self.processes is not None
+        outcomes = self.processes.result(future)
+        return outcomes if outcomes is not None else [ParseOutcome(None, "", CRASHED_PROCESS) for _ in chunk]
+
+    def close(self) -> None:
+        if self.processes is not None:
+            self.processes.close()
 
 
 class Ingester:
@@ -140,6 +174,40 @@ class Ingester:
         self.lookups = Lookups()
 
     def run(self, candidates: Iterable[Candidate]) -> Totals:
+        if self.workers > 1 and not connection.in_atomic_block:
+            return self.run_with_writers(candidates)
+        return self.run_with_parsers(candidates)
+
+    def run_with_writers(self, candidates: Iterable[Candidate]) -> Totals:
+        """Worker processes parse and write whole batches; this process reads and reports."""
+        processes = WorkerProcesses(self.workers, start_writer_process, (settings_for_writers(),))
+        in_flight: deque[tuple[list[WriteItem], Future[list[IngestResult]]]] = deque()
+        try:
+            for chunk in batched(candidates, self.batch_size):
+                loaded = self.load(chunk)
+                self.report_all(loaded.settled)
+                if items := write_items(loaded):  # a chunk of known bytes needs no worker
+                    in_flight.append((items, processes.submit(parse_and_write, items, self.uploaded_by)))
+                while len(in_flight) > WRITER_QUEUE_DEPTH * self.workers:
+                    self.collect_written(processes, *in_flight.popleft())
+            while in_flight:
+                self.collect_written(processes, *in_flight.popleft())
+        finally:
+            processes.close()
+        return self.totals
+
+    def collect_written(self, processes: WorkerProcesses, items: list[WriteItem], future: Future[list[IngestResult]]) -> None:
+        results = processes.result(future)
+        if results is None:
+            # Whatever the dead process committed is found by hash and reported as a duplicate.
+            lost = [PreparedDocument(name, data, sha, ParseOutcome(None, "", CRASHED_PROCESS)) for name, data, sha, _ in items]
+            results = services.ingest_parsed_batch(lost, uploaded_by=self.uploaded_by, lookups=self.lookups)
+        self.report_all(results)
+        if self.on_batch is not None:
+            self.on_batch(self.totals)
+
+    def run_with_parsers(self, candidates: Iterable[Candidate]) -> Totals:
+        """Parser processes (or this process) parse; this process writes every batch."""
         pool = ParserPool(self.workers)
         in_flight: deque[tuple[LoadedBatch, Callable[[], list[ParseOutcome]]]] = deque()
         try:
@@ -181,15 +249,21 @@ class Ingester:
             for (name, data, sha), outcome in zip(loaded.to_parse, outcomes(), strict=True)
         ]
         written = services.ingest_parsed_batch([*parsed, *loaded.unparsed], uploaded_by=self.uploaded_by, lookups=self.lookups)
-        for result in [*loaded.settled, *written]:
-            self.report(result)
+        self.report_all([*loaded.settled, *written])
         if self.on_batch is not None:
             self.on_batch(self.totals)
 
-    def report(self, result: IngestResult) -> None:
-        self.totals.add(result)
-        if self.on_result is not None:
-            self.on_result(result)
+    def report_all(self, results: list[IngestResult]) -> None:
+        for result in results:
+            self.totals.add(result)
+            if self.on_result is not None:
+                self.on_result(result)
+
+
+def write_items(loaded: LoadedBatch) -> list[WriteItem]:
+    """What a writer process needs of a loaded batch: files to parse, then files kept unparsed."""
+    to_parse = [(name, data, sha, "") for name, data, sha in loaded.to_parse]
+    return [*to_parse, *((item.filename, item.data, item.sha256, item.error) for item in loaded.unparsed)]
 
 
 def batched(items: Iterable[Candidate], size: int) -> Iterator[list[Candidate]]:

@@ -22,7 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", type=Path, help="Files, folders or .zip archives.")
-        parser.add_argument("--workers", type=int, default=1, help="Parser processes to run in parallel (default 1: parse here).")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="Processes that parse and write batches in parallel (default 1: all here)."
+        )
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="Letters written per transaction.")
 
     def handle(self, *args: Any, paths: list[Path], workers: int, batch_size: int, verbosity: int, **options: Any) -> None:
