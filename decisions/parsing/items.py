@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from .models import Citation, ParsedItem
+from .taxonomy import classify_request
+
 _OUTCOME_WORDS = {"upheld": "upheld", "overturned": "overturned"}
 # "<header>: Upheld" -- the outcome word ends the header paragraph.
 OUTCOME_AT_END = re.compile(r":\s*(Upheld|Overturned)\s*\.?\s*$", re.I)
@@ -105,3 +108,22 @@ def quantity_of(request: str) -> int | None:
 
 def _number(word: str) -> int:
     return int(word) if word.isdigit() else _NUMBER_WORDS[word.lower()]
+
+
+def build_item(
+    position: int, request: str, header: str, outcome: str, ca: list[Citation], reviewer: list[Citation], rationale: str
+) -> ParsedItem:
+    """One disputed item, with its treatment category and quantity read from the request."""
+    category, subcategory = classify_request(request)
+    return ParsedItem(
+        position=position,
+        request=request,
+        header=header,
+        outcome=outcome,  # type: ignore[arg-type]
+        treatment_category=category,
+        treatment_subcategory=subcategory,
+        quantity=quantity_of(request),
+        claims_administrator_guidelines=ca,
+        reviewer_guidelines=reviewer,
+        rationale=rationale,
+    )

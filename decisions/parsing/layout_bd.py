@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 
 from .citations import parse_guideline_text
-from .items import quantity_of, split_header
-from .models import Citation, ParsedItem
+from .items import build_item, split_header
+from .models import Citation
 from .reading import Reading, case_number_in
 from .sections import header_dates
-from .taxonomy import classify_request
 from .textutil import join_lines, parse_date
 
 _NECESSITY = re.compile(r"\b(?:is|are|was|were|be)\s+(not\s+)?medically\s+necessary", re.I)
@@ -71,7 +70,7 @@ def read_b(lines: list[str]) -> Reading:
         if number not in details:
             reading.warnings.append(f"item {number}: no decision and rationale found")
         reading.items.append(
-            _item(
+            build_item(
                 len(reading.items) + 1, request, join_lines(match.group(0).split("\n")).strip(), outcome, ca, reviewer, rationale
             )
         )
@@ -154,7 +153,7 @@ def read_d(lines: list[str]) -> Reading:
                 reading.warnings.append(f"item {position}: outcome word missing")
                 continue
             outcome = "upheld" if verdicts[-1].strip() else "overturned"
-        reading.items.append(_item(position, request, header, outcome, [], list(reviewer), rationale_text))
+        reading.items.append(build_item(position, request, header, outcome, [], list(reviewer), rationale_text))
     if not issues:
         reading.warnings.append("no issue at dispute found")
     return reading
@@ -193,21 +192,3 @@ def _numbered_parts(block: str) -> list[str]:
 
 def _strip_article(request: str) -> str:
     return re.sub(r"^(?:an?|the)\s+", "", request.strip(), flags=re.I)
-
-
-def _item(
-    position: int, request: str, header: str, outcome: str, ca: list[Citation], reviewer: list[Citation], rationale: str
-) -> ParsedItem:
-    category, subcategory = classify_request(request)
-    return ParsedItem(
-        position=position,
-        request=request,
-        header=header,
-        outcome=outcome,  # type: ignore[arg-type]
-        treatment_category=category,
-        treatment_subcategory=subcategory,
-        quantity=quantity_of(request),
-        claims_administrator_guidelines=ca,
-        reviewer_guidelines=reviewer,
-        rationale=rationale,
-    )

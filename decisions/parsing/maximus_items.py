@@ -11,10 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 from .citations import parse_guideline_text
-from .items import OUTCOME_AT_END, quantity_of, split_header
+from .items import OUTCOME_AT_END, build_item, split_header
 from .models import Citation, ParsedItem
 from .sections import marker_of
-from .taxonomy import classify_request
 from .textutil import join_lines
 
 _OUTCOME_ONLY = re.compile(r"(Upheld|Overturned)\s*\.?", re.I)
@@ -116,21 +115,7 @@ def build_items(lines: list[str], warnings: list[str]) -> list[ParsedItem]:
         rationale = paragraphs.get("rationale", "")
         if not rationale:
             warnings.append(f"item {position}: no decision rationale found")
-        category, subcategory = classify_request(request)
-        parsed.append(
-            ParsedItem(
-                position=position,
-                request=request,
-                header=header,
-                outcome=outcome,  # type: ignore[arg-type]
-                treatment_category=category,
-                treatment_subcategory=subcategory,
-                quantity=quantity_of(request),
-                claims_administrator_guidelines=ca,
-                reviewer_guidelines=reviewer,
-                rationale=rationale,
-            )
-        )
+        parsed.append(build_item(position, request, header, outcome, ca, reviewer, rationale))
     orphans = sum(max(0, _count_markers(raw.body, "reviewer_guideline") - 1) for raw in raws)
     orphans += _count_markers(lines[: _first_header(lines, ends)], "reviewer_guideline")
     if orphans:
