@@ -150,6 +150,11 @@ STORAGES = {
 # Uploads: limits with clear messages (decisions/upload.py).
 IMR_MAX_FILE_BYTES = envint("IMR_MAX_FILE_MB", 20, minimum=1) * 1024 * 1024
 IMR_MAX_ZIP_BYTES = envint("IMR_MAX_ZIP_MB", 200, minimum=1) * 1024 * 1024
+# A zip may expand to at most this much, with at most this many entries and this compression ratio.
+IMR_ZIP_MAX_TOTAL_BYTES = envint("IMR_ZIP_MAX_TOTAL_MB", 10 * IMR_MAX_ZIP_BYTES // (1024 * 1024), minimum=1) * 1024 * 1024
+IMR_ZIP_MAX_ENTRIES = envint("IMR_ZIP_MAX_ENTRIES", 100_000, minimum=1)
+IMR_ZIP_MAX_RATIO = envint("IMR_ZIP_MAX_RATIO", 100, minimum=1)
+IMR_UPLOAD_STAGING_DIR = DATA_DIR / "uploads"
 DATA_UPLOAD_MAX_NUMBER_FILES = envint("IMR_MAX_UPLOAD_FILES", 1000, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -40,13 +40,13 @@ T = TypeVar("T")
 
 
 def source_limits() -> SourceLimits:
-    """The size limits from settings; archives may expand to ten times an uploaded zip's limit."""
+    """The size limits from settings (IMR_MAX_FILE_MB, IMR_ZIP_MAX_*)."""
     max_file = settings.IMR_MAX_FILE_BYTES
     zip_limits = ZipLimits(
-        max_entries=getattr(settings, "IMR_ZIP_MAX_ENTRIES", ZipLimits.max_entries),
-        max_total_bytes=getattr(settings, "IMR_ZIP_MAX_TOTAL_BYTES", 10 * settings.IMR_MAX_ZIP_BYTES),
+        max_entries=settings.IMR_ZIP_MAX_ENTRIES,
+        max_total_bytes=settings.IMR_ZIP_MAX_TOTAL_BYTES,
         max_entry_bytes=max_file,
-        max_ratio=getattr(settings, "IMR_ZIP_MAX_RATIO", ZipLimits.max_ratio),
+        max_ratio=settings.IMR_ZIP_MAX_RATIO,
     )
     return SourceLimits(max_file_bytes=max_file, zip=zip_limits)
 

@@ -95,7 +95,7 @@ def ingest_uploads_now(uploads: Sequence[UploadedFile], *, uploaded_by: Uploader
 
 
 def staging_root() -> Path:
-    return Path(getattr(settings, "IMR_UPLOAD_STAGING_DIR", settings.DATA_DIR / "uploads"))
+    return Path(settings.IMR_UPLOAD_STAGING_DIR)
 
 
 def stage_uploads(uploads: Sequence[UploadedFile], *, uploaded_by: Uploader) -> UploadBatch:
