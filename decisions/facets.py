@@ -33,9 +33,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import psycopg
+from django.contrib.postgres.search import SearchRank
 from django.db import connection, transaction
+from django.db.models import F, FloatField
+from django.db.models.functions import Cast
 
-from decisions.filters import ITEM_PARAMS, search_query
+from decisions.filters import ITEM_PARAMS, Sort, search_query
 from decisions.models import Case, CitedBy, Guideline, Reviewer, Source
 
 Mask = npt.NDArray[np.bool_]
@@ -85,6 +88,9 @@ class SearchCounts:
     letters: int
     items: int
     facets: dict[str, Counter[str]]
+    # For a search sorted by relevance: the matching letters' ids in page order (rank, then id,
+    # both descending), so the page needs no second ranking pass over every match.
+    ranked_ids: npt.NDArray[np.int64] | None = None
 
 
 # --- reading the columns ---------------------------------------------------------------------
@@ -396,30 +402,56 @@ class FacetIndex:
         mask[entries.item[entries.value == code]] = True
         return mask
 
-    def text_mask(self, cleaned: Mapping[str, Any]) -> Mask | None:
-        """Letters the full-text query matches: one GIN query in PostgreSQL, mapped to dense indexes."""
+    def text_matches(self, cleaned: Mapping[str, Any]) -> tuple[Mask, npt.NDArray[np.float64]] | None:
+        """Letters the full-text query matches, and each one's rank when the search is sorted by it.
+
+        One GIN query in PostgreSQL, mapped to dense indexes; ranking here, in the same pass over
+        the matches, spares the page query a second pass.
+        """
         query = search_query(cleaned)
         if query is None:
             return None
-        sql, params = Case.objects.filter(search_vector=query).order_by().values("id").query.sql_with_params()
+        matches = Case.objects.filter(search_vector=query).order_by()
+        ranked = cleaned.get("sort") == Sort.RELEVANCE
+        if ranked:
+            # The same expression as the page order (selectors.order_cases), so the order agrees.
+            rank = Cast(SearchRank(F("search_vector"), query), output_field=FloatField())
+            sql, params = matches.annotate(rank=rank).values("id", "rank").query.sql_with_params()
+            select, dtypes = "SELECT id::int4, rank FROM", [">i4", ">f8"]
+        else:
+            sql, params = matches.values("id").query.sql_with_params()
+            select, dtypes = "SELECT id::int4 FROM", [">i4"]
         with transaction.atomic(), connection.cursor() as cursor:
-            # Only ids are wanted: the GIN index plus a visit of the heap pages beats the sequential
-            # scan the planner picks for common words, which detoasts every letter's vector (~5x).
+            # The GIN index plus a visit of the heap pages beats the sequential scan the planner
+            # picks for common words, which detoasts every letter's vector (~5x).
             cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
             previous = cursor.fetchone()[0]
-            (ids,) = copy_columns(f"SELECT id::int4 FROM ({sql}) t", params, [">i4"])
+            columns = copy_columns(f"{select} ({sql}) t", params, dtypes)
             cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
+        ids = columns[0]
         mask = np.zeros(self.n, dtype=bool)
-        if self.n:
+        ranks = np.zeros(self.n, dtype=np.float64)
+        if self.n and len(ids):
             found = np.minimum(np.searchsorted(self.case_ids, ids), self.n - 1)
-            mask[found[self.case_ids[found] == ids]] = True  # letters newer than the index are left out
-        return mask
+            known = self.case_ids[found] == ids  # letters newer than the index are left out
+            mask[found[known]] = True
+            if ranked:
+                ranks[found[known]] = columns[1][known]
+        return mask, ranks
+
+    def relevance_order(self, letters: Mask, ranks: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+        """Ids of the matching letters by rank, then id, both descending (the page order)."""
+        positions = np.flatnonzero(letters)
+        ids = self.case_ids[positions].astype(np.int64)
+        order = np.lexsort((-ids, -ranks[positions]))
+        return ids[order]
 
     # Counting ----------------------------------------------------------------------------------
 
     def count(self, cleaned: Mapping[str, Any]) -> SearchCounts:
         """Totals of the search and every facet on the search without its own filters."""
-        text = self.text_mask(cleaned)
+        matches = self.text_matches(cleaned)
+        text = matches[0] if matches is not None else None
         letters, items = self.matching(cleaned, text)
         # Without item filters a letter's items are all its items, as the letter counts them.
         item_filtered = any(cleaned.get(name) for name in ITEM_PARAMS)
@@ -431,7 +463,8 @@ class FacetIndex:
             if left_out not in variants:
                 variants[left_out] = self.matching(cleaned, text, left_out)
             facets[spec.name] = self.facet(spec.name, cleaned, *variants[left_out])
-        return SearchCounts(int(letters.sum()), total_items, facets)
+        ranked = self.relevance_order(letters, matches[1]) if matches and cleaned.get("sort") == Sort.RELEVANCE else None
+        return SearchCounts(int(letters.sum()), total_items, facets, ranked)
 
     def matching(self, cleaned: Mapping[str, Any], text: Mask | None, exclude: Collection[str] = ()) -> tuple[Mask, Mask]:
         """(letters, items) of the search without ``exclude``: with item filters, letters with a matching item."""

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
+import numpy as np
+import numpy.typing as npt
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import connection
@@ -244,7 +246,11 @@ class SearchResult:
 
     def page(self, number: int | str | None) -> ResultPage:
         """One page of letters with their items and snippets; pages beyond MAX_PAGES are refused."""
-        paginator = Paginator(self.queryset, PAGE_SIZE)
+        ranked_ids = self.counts.ranked_ids if not self.errors else None
+        letters: Sequence[Case] | QuerySet[Case] = (
+            self.queryset if ranked_ids is None else RankedLetters(self.queryset, ranked_ids)
+        )
+        paginator = Paginator(letters, PAGE_SIZE)
         paginator.count = self.total  # type: ignore[misc]  # counted once, shared with the page links
         requested = parse_page_number(number)
         capped = requested > MAX_PAGES
@@ -263,6 +269,32 @@ class SearchResult:
         if self.errors or self.total:
             return []
         return spelling_suggestions(self.cleaned) + drop_filter_suggestions(self.cleaned)
+
+
+class RankedLetters(Sequence[Case]):
+    """The letters of a relevance-sorted search, in the order the counting pass already ranked them.
+
+    Slicing fetches only that page's letters (through the search's own queryset, so the rows are
+    exactly what it would return) and keeps the ranked order.
+    """
+
+    def __init__(self, queryset: QuerySet[Case], ids: npt.NDArray[np.int64]) -> None:
+        self.queryset = queryset
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Case: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Case]: ...
+    def __getitem__(self, index: int | slice) -> Case | list[Case]:
+        if isinstance(index, int):
+            return self.queryset.get(pk=int(self.ids[index]))
+        wanted = [int(pk) for pk in self.ids[index]]
+        found = self.queryset.in_bulk(wanted)
+        return [found[pk] for pk in wanted if pk in found]
 
 
 def parse_page_number(number: int | str | None) -> int:

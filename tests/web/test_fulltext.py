@@ -79,3 +79,20 @@ def test_an_empty_result_offers_to_drop_a_filter_with_its_count(client, archive)
     html = client.get("/decisions/?q=gabapentin&sex=female").content.decode()
     assert "Remove sex: female" in html
     assert 'href="?q=gabapentin"' in html
+
+
+@pytest.mark.parametrize(
+    "params", [{"q": "therapy"}, {"q": "therapy OR injection", "outcome": "upheld"}, {"q": "pain", "page": "2"}]
+)
+def test_relevance_pages_follow_the_ranked_order_postgresql_gives(db, params):
+    from decisions.selectors import PAGE_SIZE, search_cases
+
+    for number in range(30):
+        make_case([Item(f"Physical therapy {'and therapy ' * (number % 4)}{number} sessions", "upheld")])
+        make_case([Item(f"Knee injection {number}", "overturned" if number % 3 else "upheld")])
+    result = search_cases(params)
+    page = result.page(params.get("page"))
+    start = (page.page.number - 1) * PAGE_SIZE
+    expected = list(result.queryset.values_list("key", flat=True)[start : start + PAGE_SIZE])
+    assert [row.case.key for row in page.rows] == expected
+    assert expected
