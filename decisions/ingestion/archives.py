@@ -10,7 +10,9 @@ and ``zipfile`` itself never inflates past an entry's declared size.
 
 from __future__ import annotations
 
+import lzma
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -98,12 +100,26 @@ def escaping_name_reason(name: str) -> str | None:
     return None
 
 
+# A damaged member fails in its decompressor (zlib, lzma) or in zipfile itself: either way that
+# one entry is a failure with its reason, never the end of the whole run.
+UNREADABLE_ENTRY = (
+    zipfile.BadZipFile,
+    OSError,
+    RuntimeError,
+    EOFError,
+    NotImplementedError,
+    ValueError,
+    zlib.error,
+    lzma.LZMAError,
+)
+
+
 def entry_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits) -> Callable[[], bytes]:
     def read() -> bytes:
         try:
             with archive.open(info) as member:
                 data = member.read(limits.max_entry_bytes + 1)
-        except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, NotImplementedError) as error:
+        except UNREADABLE_ENTRY as error:
             raise SourceError(f"cannot read zip entry ({error})") from error
         if len(data) > limits.max_entry_bytes:
             raise SourceError(f"zip entry expands past the per-file limit of {limits.max_entry_bytes:,} bytes")

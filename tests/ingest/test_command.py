@@ -104,3 +104,21 @@ def test_the_real_letters_go_in_once_then_are_all_duplicates(shared_dir: Path) -
     assert (first.status, first.summary) == (0, "ingested 89, duplicates 0, failed 0"), first.stderr
     assert (second.status, second.summary) == (0, "ingested 0, duplicates 89, failed 0")
     assert Case.objects.count() == 89
+
+
+def test_a_damaged_zip_entry_fails_alone_and_the_run_goes_on(tmp_path: Path, letter_folder: Callable[..., Path]) -> None:
+    letters = sorted(letter_folder(2).iterdir())
+    archive = tmp_path / "mixed.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("a-damaged.txt", "Case Number: CM16-0000001\n" + "some letter text\n" * 200)
+        for letter in letters:
+            zipped.write(letter, letter.name)
+    data = bytearray(archive.read_bytes())
+    start = 30 + len("a-damaged.txt")  # the first member's compressed data follows its local header
+    data[start : start + 10] = bytes(b ^ 0xFF for b in data[start : start + 10])
+    archive.write_bytes(bytes(data))
+
+    run = run_command("ingest", str(archive))
+
+    assert (run.status, run.summary) == (1, "ingested 2, duplicates 0, failed 1")
+    assert "mixed.zip!a-damaged.txt: cannot read zip entry" in run.stderr
