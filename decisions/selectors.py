@@ -46,7 +46,8 @@ from decisions.parsing.taxonomy import CATEGORIES, SUBCATEGORIES
 PAGE_SIZE = 25
 MAX_PAGES = 200
 FACET_TOP = 8
-MARK_START, MARK_STOP = "\ue000", "\ue001"  # private-use characters: escaped text can never contain them
+# Private-use characters: the parser removes them from letter text, so only highlights carry them.
+MARK_START, MARK_STOP = "\ue000", "\ue001"
 
 
 # --- facets ---------------------------------------------------------------------------------

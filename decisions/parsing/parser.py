@@ -49,11 +49,16 @@ def detect_layout(text: str) -> str | None:
     return None
 
 
+# PDF extraction can yield private-use code points for glyphs without a Unicode meaning; they carry
+# no text, and the search marks its highlights with two of them (decisions/selectors.py).
+PRIVATE_USE_CHARACTERS = dict.fromkeys(range(0xE000, 0xF900))
+
+
 def parse_text(text: str, *, filename: str = "<text>", sha256: str | None = None) -> ParsedDecision:
     """Parse one letter's text. Raises ParseError when no known layout is recognised."""
     if sha256 is None:
         sha256 = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    lines = clean_lines(text)
+    lines = clean_lines(text.translate(PRIVATE_USE_CHARACTERS))
     flat = "\n".join(lines)
     layout = detect_layout(flat)
     if layout is None:

@@ -46,3 +46,11 @@ def test_parse_bytes_hashes_the_bytes_and_carries_extraction_warnings() -> None:
     decision = parse_bytes(data, "c.txt")
     assert decision.sha256 == sha256(data).hexdigest()
     assert decision.warnings[0] == "text was not UTF-8; read as Windows-1252"
+
+
+def test_private_use_characters_are_removed_from_the_text() -> None:
+    from tests.parsing.letters import LAYOUT_A
+
+    decision = parse_text(LAYOUT_A.replace("CLINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY\ue000\ue001\uf8ff"))
+    assert not any("\ue000" <= character <= "\uf8ff" for character in decision.text)
+    assert decision.layout == "A"
