@@ -52,29 +52,47 @@ def test_two_processes_ingesting_one_zip_at_once_store_each_letter_once(
     assert (SourceDocument.objects.count(), Case.objects.count(), DisputedItem.objects.count()) == (120, 120, 120)
 
 
+@pytest.mark.parametrize(
+    ("workers", "letters", "kill_after"),
+    [((), 600, 40), (("--workers", "2"), 900, 60)],
+    ids=["one-process", "parallel-writers"],
+)
 def test_an_ingest_killed_midway_and_run_again_leaves_every_letter_once(
-    letter_folder: Callable[..., Path], subprocess_env: dict[str, str]
+    letter_folder: Callable[..., Path], subprocess_env: dict[str, str], workers: tuple[str, ...], letters: int, kill_after: int
 ) -> None:
-    folder = letter_folder(600)
+    folder = letter_folder(letters)
     victim = subprocess.Popen(
-        manage("ingest", "--batch-size", "20", str(folder)),
+        manage("ingest", *workers, "--batch-size", "20", str(folder)),
         env=subprocess_env,
         cwd=REPO_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
-    while SourceDocument.objects.count() < 40 and time.monotonic() < deadline and victim.poll() is None:
+    while SourceDocument.objects.count() < kill_after and time.monotonic() < deadline and victim.poll() is None:
         time.sleep(0.02)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
-    stored_before = SourceDocument.objects.count()
-    assert 0 < stored_before < 600, "the kill should land midway; make the folder larger if this machine is fast"
+    stored_before = settled_count()
+    assert 0 < stored_before < letters, "the kill should land midway; make the folder larger if this machine is fast"
     assert Case.objects.count() == stored_before, "a killed batch leaves whole letters or nothing"
 
-    again = run_manage(subprocess_env, "ingest", str(folder))
+    again = run_manage(subprocess_env, "ingest", *workers, str(folder))
 
     assert again.returncode == 0, again.stderr
-    assert summary_counts(again.stdout) == (600 - stored_before, stored_before, 0)
-    assert (SourceDocument.objects.count(), Case.objects.count()) == (600, 600)
-    assert Case.objects.values("case_number").distinct().count() == 600
+    assert summary_counts(again.stdout) == (letters - stored_before, stored_before, 0)
+    assert (SourceDocument.objects.count(), Case.objects.count()) == (letters, letters)
+    assert Case.objects.values("case_number").distinct().count() == letters
+
+
+def settled_count(seconds: float = 10) -> int:
+    """The stored count once the killed command's workers have gone (they exit with their parent)."""
+    deadline = time.monotonic() + seconds
+    count = SourceDocument.objects.count()
+    while time.monotonic() < deadline:
+        time.sleep(1.5)
+        now = SourceDocument.objects.count()
+        if now == count:
+            return count
+        count = now
+    raise AssertionError("workers kept writing after their parent was killed")

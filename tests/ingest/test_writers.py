@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,10 +11,8 @@ from decisions.ingestion.pipeline import Ingester, source_limits
 from decisions.ingestion.sources import candidates_for
 from decisions.models import Case, DisputedItem, SourceDocument
 from decisions.services import IngestResult, read_original
-from tests.conftest import REPO_ROOT
-from tests.ingest.conftest import manage, run_manage, write_letters
+from tests.ingest.conftest import write_letters
 from tests.ingest.letters import letter
-from tests.ingest.test_concurrency import summary_counts
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -60,43 +55,3 @@ def test_a_second_run_with_writers_finds_every_letter_stored(letter_folder: Call
 
     assert ingester.totals.summary() == "ingested 0, duplicates 8, failed 0"
     assert all(result.message.startswith("duplicate of CM16-") for result in results)
-
-
-def test_an_ingest_with_writers_killed_midway_and_run_again_leaves_every_letter_once(
-    letter_folder: Callable[..., Path], subprocess_env: dict[str, str]
-) -> None:
-    folder = letter_folder(900)
-    victim = subprocess.Popen(
-        manage("ingest", "--workers", "2", "--batch-size", "20", str(folder)),
-        env=subprocess_env,
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while SourceDocument.objects.count() < 60 and time.monotonic() < deadline and victim.poll() is None:
-        time.sleep(0.02)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
-    stored_before = settled_count()
-    assert 0 < stored_before < 900, "the kill should land midway; make the folder larger if this machine is fast"
-    assert Case.objects.count() == stored_before, "a killed batch leaves whole letters or nothing"
-
-    again = run_manage(subprocess_env, "ingest", "--workers", "2", str(folder))
-
-    assert again.returncode == 0, again.stderr
-    assert summary_counts(again.stdout) == (900 - stored_before, stored_before, 0)
-    assert (SourceDocument.objects.count(), Case.objects.count()) == (900, 900)
-
-
-def settled_count(seconds: float = 10) -> int:
-    """The stored count once the killed command's workers have gone (they exit with their parent)."""
-    deadline = time.monotonic() + seconds
-    count = SourceDocument.objects.count()
-    while time.monotonic() < deadline:
-        time.sleep(1.5)
-        now = SourceDocument.objects.count()
-        if now == count:
-            return count
-        count = now
-    raise AssertionError("workers kept writing after their parent was killed")
