@@ -6,6 +6,12 @@ import csv
 import io
 from typing import Any
 
+# The search parameters of ../shared/contract.md § Web, but `page`.
+CONTRACT_FILTERS = (
+    "q", "outcome", "treatment", "guideline", "source", "cited_by", "specialty", "state", "sex",
+    "age_min", "age_max", "decided_from", "decided_to", "injured_from", "injured_to", "sort",
+)  # fmt: skip
+
 
 def api(client: Any, query: str = "") -> dict[str, Any]:
     response = client.get(f"/api/decisions/?{query}")

@@ -8,6 +8,7 @@ import pytest
 
 from decisions.selectors import MAX_PAGES, PAGE_SIZE
 from tests.web.factories import Item, make_case
+from tests.web.helpers import CONTRACT_FILTERS
 
 pytestmark = pytest.mark.django_db
 
@@ -78,24 +79,7 @@ def test_sort_links_keep_the_search(client, archive):
 def test_form_is_a_plain_get_form_with_labels(client, archive):
     html = client.get("/decisions/").content.decode()
     assert '<form class="search-form" method="get" action="/decisions/"' in html
-    for name in (
-        "q",
-        "outcome",
-        "treatment",
-        "source",
-        "guideline",
-        "cited_by",
-        "specialty",
-        "state",
-        "sex",
-        "age_min",
-        "age_max",
-        "decided_from",
-        "decided_to",
-        "injured_from",
-        "injured_to",
-        "sort",
-    ):
+    for name in CONTRACT_FILTERS:
         assert f'<label for="id_{name}"' in html, name
 
 
