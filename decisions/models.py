@@ -155,7 +155,7 @@ class Case(models.Model):
     date_of_injury = models.DateField(null=True, blank=True, db_index=True, help_text="Date of injury.")
     date_assigned = models.DateField(null=True, blank=True, help_text="Date the case was assigned to the reviewer.")
     ur_denial_date = models.DateField(null=True, blank=True, help_text="Date of the utilization review denial.")
-    decision_date = models.DateField(null=True, blank=True, db_index=True, help_text="Date of the final determination.")
+    decision_date = models.DateField(null=True, blank=True, help_text="Date of the final determination.")
     application_received = models.DateField(null=True, blank=True, help_text="Date the IMR application was received.")
     patient_age = models.PositiveSmallIntegerField(
         null=True, blank=True, db_index=True, help_text="Age as the clinical summary states it."
@@ -192,7 +192,8 @@ class Case(models.Model):
     updated_at = models.DateTimeField(auto_now=True, help_text="When it was last (re)parsed.")
 
     class Meta:
-        ordering = ["-decision_date", "-id"]
+        # The order of case_search_newest, so lists in the admin and the site share one index.
+        ordering = [F("decision_date").desc(nulls_last=True), "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["case_number"], condition=Q(case_number__isnull=False), name="case_number_unique_where_present"
@@ -200,8 +201,6 @@ class Case(models.Model):
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="case_search_gin"),
-            models.Index(fields=["-decision_date", "-id"], name="case_newest"),
-            models.Index(fields=["reviewer", "decision_date"], name="case_reviewer_decided"),
             # The list's orders (decision date, undated letters last, then id) read straight off these.
             models.Index(F("decision_date").desc(nulls_last=True), F("id").desc(), name="case_search_newest"),
             models.Index(F("decision_date").asc(nulls_last=True), F("id").asc(), name="case_search_oldest"),
