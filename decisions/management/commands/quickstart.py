@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from decisions.ingestion.prepare import prepare_document
 from decisions.models import Case
 from decisions.samples import generate_letters
-from decisions.services import ingest_document
+from decisions.services import ingest_parsed_batch
 from imrsite.embedded.server import EmbeddedServer
 
 SAMPLE_SEED = 2013
+SAMPLE_BATCH = 100  # letters written per transaction, as the ingest command does
 ADMIN_USERNAME = "admin"
 
 
@@ -66,13 +69,16 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Loading {count} generated sample letters through the ingest path...")
         started = time.monotonic()
-        outcomes: dict[str, int] = {}
-        for letter in generate_letters(count, seed=SAMPLE_SEED):
-            name = f"{letter.case_number or 'sample-letter'}.txt"
-            result = ingest_document(data=letter.text.encode(), filename=name)
-            outcomes[result.status] = outcomes.get(result.status, 0) + 1
-            if result.status == "failed":
-                self.stderr.write(f"sample {name} failed: {result.message}")
+        letters = [
+            prepare_document(letter.text.encode(), f"{letter.case_number or f'sample-{number:06d}'}.txt")
+            for number, letter in enumerate(generate_letters(count, seed=SAMPLE_SEED), start=1)
+        ]
+        outcomes: Counter[str] = Counter()
+        for batch in range(0, len(letters), SAMPLE_BATCH):
+            for result in ingest_parsed_batch(letters[batch : batch + SAMPLE_BATCH]):
+                outcomes[result.status] += 1
+                if result.status == "failed":
+                    self.stderr.write(f"sample {result.filename} failed: {result.message}")
         summary = ", ".join(f"{status} {n}" for status, n in sorted(outcomes.items()))
         self.stdout.write(f"Sample archive ready in {time.monotonic() - started:.1f} s ({summary}).")
 
