@@ -48,6 +48,8 @@ MAX_PAGES = 200
 FACET_TOP = 8
 # Private-use characters: the parser removes them from letter text, so only highlights carry them.
 MARK_START, MARK_STOP = "\ue000", "\ue001"
+# Kept for the search only; no page, API response or export shows them, so letters are read without them.
+SEARCH_ONLY_FIELDS = ("search_vector", "search_requests", "search_rationales")
 
 
 # --- facets ---------------------------------------------------------------------------------
@@ -207,7 +209,7 @@ class SearchResult:
     def queryset(self) -> QuerySet[Case]:
         if self.errors:
             return Case.objects.none()
-        cases = filter_cases(Case.objects.select_related("reviewer"), self.cleaned)
+        cases = filter_cases(Case.objects.select_related("reviewer").defer(*SEARCH_ONLY_FIELDS), self.cleaned)
         return order_cases(cases, self.cleaned.get("sort") or Sort.NEWEST, self.query)
 
     @cached_property
@@ -447,7 +449,7 @@ def case_for_detail(key: str) -> Case:
     return (
         Case.objects.select_related("reviewer", "document")
         .prefetch_related("items__citations__guideline")
-        .defer("search_vector", "search_requests", "search_rationales", "document__text")
+        .defer(*SEARCH_ONLY_FIELDS, "document__text")
         .get(key=key)
     )
 

@@ -216,3 +216,30 @@ def test_threads_asking_at_once_build_the_index_once(monkeypatch):
         indexes = list(pool.map(lambda _: facets.current_index(), range(8)))
     assert len(built) == 1
     assert all(index is built[0] for index in indexes)
+
+
+def test_columns_are_read_back_exactly_as_postgresql_holds_them():
+    sql = "SELECT * FROM (VALUES ((-32768)::int2, (-2147483648)::int4, (-0.25)::float8), (7::int2, 2147483647::int4, 1e300::float8)) v"
+    small, large, real = facets.fetch_columns(sql, [], [">i2", ">i4", ">f8"])
+    assert small.tolist() == [-32768, 7]
+    assert large.tolist() == [-2147483648, 2147483647]
+    assert real.tolist() == [-0.25, 1e300]
+
+
+def test_an_empty_result_reads_as_empty_columns():
+    (ids,) = facets.fetch_columns("SELECT 1::int4 WHERE false", [], [">i4"])
+    assert ids.shape == (0,)
+
+
+def test_a_null_column_is_refused_rather_than_dropping_its_row():
+    with pytest.raises(ValueError, match="NULL"):
+        facets.fetch_columns("SELECT * FROM (VALUES (1::int4), (NULL::int4)) v", [], [">i4"])
+
+
+def test_query_parameters_are_bound_into_the_read():
+    (positions,) = facets.fetch_columns(
+        "SELECT array_position(%(names)s::text[], w)::int2 FROM unnest(%(words)s::text[]) w",
+        {"names": ["knee", "back"], "words": ["back", "knee", "back"]},
+        [">i2"],
+    )
+    assert positions.tolist() == [2, 1, 2]

@@ -96,3 +96,14 @@ def test_relevance_pages_follow_the_ranked_order_postgresql_gives(db, params):
     expected = list(result.queryset.values_list("key", flat=True)[start : start + PAGE_SIZE])
     assert [row.case.key for row in page.rows] == expected
     assert expected
+
+
+def test_search_vectors_are_kept_in_the_letters_rows_not_the_toast_table(db):
+    """Ranking reads every match's vector; out of line, each read is a TOAST index lookup (migration 0009)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = 'decisions_case'::regclass AND attname = 'search_vector'"
+        )
+        assert cursor.fetchone()[0] == "m"  # MAIN: compressed in the row, out of line only if the row cannot fit a page
