@@ -13,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 import pytest
+from django.db import connection
 
 from decisions import facets
 from decisions.filters import active_params, cleaned_params, filter_cases
@@ -243,3 +245,40 @@ def test_query_parameters_are_bound_into_the_read():
         [">i2"],
     )
     assert positions.tolist() == [2, 1, 2]
+
+
+@pytest.fixture
+def helper_calls(monkeypatch) -> list[tuple[int | None, int | None]]:
+    """Id ranges the helper thread searched; its connection is closed after the test."""
+    calls: list[tuple[int | None, int | None]] = []
+    read = facets.read_matches_on_own_connection
+
+    def spy(query, ranked, low, high):
+        calls.append((low, high))
+        return read(query, ranked, low, high)
+
+    monkeypatch.setattr(facets, "read_matches_on_own_connection", spy)
+    yield calls
+    facets.close_helper_connections()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("q", ["gabapentin", "knee OR back", '"therapy request"', "request -knee", "nothing"])
+@pytest.mark.parametrize("sort", ["relevance", "-decided"])
+def test_a_large_archive_searched_in_two_halves_finds_and_ranks_what_one_query_does(
+    random_archive, monkeypatch, helper_calls, q, sort
+):
+    assert not connection.in_atomic_block  # committed letters: the helper's connection sees them
+    cleaned, errors = cleaned_params({"q": q, "sort": sort})
+    assert not errors
+    index = facets.FacetIndex()
+    monkeypatch.setattr(facets, "SPLIT_MIN_LETTERS", 10**9)
+    whole_mask, whole_ranks = index.text_matches(cleaned)
+    assert helper_calls == []
+    monkeypatch.setattr(facets, "SPLIT_MIN_LETTERS", 2)
+    halves_mask, halves_ranks = index.text_matches(cleaned)
+    middle = int(index.case_ids[index.n // 2])
+    assert helper_calls == [(None, middle)]
+    np.testing.assert_array_equal(halves_mask, whole_mask)
+    np.testing.assert_array_equal(halves_ranks, whole_ranks)
+    assert whole_mask.any() == (q != "nothing")
