@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.factories import Item, make_case
 
@@ -51,20 +53,22 @@ def test_search_facet_detail_next_and_csv(page, live_server, letters, artifacts:
     page.goto(f"{live_server.url}/decisions/")
     page.get_by_label("Search the letters").fill("gabapentin")
     page.get_by_role("button", name="Search", exact=True).click()
-    assert page.get_by_test_id("total").inner_text() == "7"
-    assert page.locator("mark").first.inner_text().lower().startswith("gabapentin")
+    expect(page.get_by_test_id("total")).to_have_text("7")
+    expect(page.locator("mark").first).to_have_text("Gabapentin", ignore_case=True)
     page.screenshot(path=str(artifacts / "list.png"), full_page=True)
 
     facet = page.locator('a.facet-link[data-facet="outcome"][data-value="overturned"]')
     promised = facet.get_attribute("data-count")
     facet.click()
-    assert page.get_by_test_id("total").inner_text() == promised == "2"
+    assert promised == "2"
+    expect(page.get_by_test_id("total")).to_have_text(promised)
 
     page.locator(".case-title a").first.click()
+    expect(page.locator("h1")).to_have_text(re.compile("CM16-"))
     first = page.locator("h1").inner_text()
     page.screenshot(path=str(artifacts / "detail.png"), full_page=True)
     page.get_by_role("link", name="Next letter →").click()
-    assert page.locator("h1").inner_text() != first
+    expect(page.locator("h1")).not_to_have_text(first)
     page.get_by_role("link", name="Back to results").click()
 
     with page.expect_download() as download_info:
@@ -82,4 +86,25 @@ def test_list_works_with_the_keyboard_alone(page, live_server, letters) -> None:
     page.keyboard.type("acupuncture")
     page.keyboard.press("Enter")
     page.wait_for_url("**q=acupuncture**")
-    assert page.get_by_test_id("total").inner_text() == "7"
+    expect(page.get_by_test_id("total")).to_have_text("7")
+
+
+def test_choosing_a_filter_refines_the_results_in_place_and_the_address_keeps_it(page, live_server, letters) -> None:
+    page.goto(f"{live_server.url}/decisions/?q=gabapentin")
+    expect(page.get_by_test_id("total")).to_have_text("7")
+    page.evaluate("window.notReloaded = true")
+    page.locator("summary", has_text="Filters").click()
+    page.get_by_role("combobox", name="Outcome").select_option("overturned")
+    expect(page.get_by_test_id("total")).to_have_text("2")
+    assert page.evaluate("window.notReloaded === true")  # the page stayed; only the results changed
+    page.wait_for_url("**outcome=overturned**")
+    page.reload()  # the address is the search: a colleague opening it sees the same letters
+    expect(page.get_by_test_id("total")).to_have_text("2")
+
+
+def test_typing_words_searches_after_a_pause(page, live_server, letters) -> None:
+    page.goto(f"{live_server.url}/decisions/")
+    page.get_by_label("Search the letters").press_sequentially("acupuncture")
+    expect(page.get_by_test_id("total")).to_have_text("7")
+    page.wait_for_url("**q=acupuncture**")
+    expect(page.locator("mark").first).to_have_text("Acupuncture", ignore_case=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -81,6 +82,14 @@ def test_form_is_a_plain_get_form_with_labels(client, archive):
     assert '<form class="search-form" method="get" action="/decisions/"' in html
     for name in CONTRACT_FILTERS:
         assert f'<label for="id_{name}"' in html, name
+
+
+def test_live_filtering_script_is_served_by_the_site_itself(client, archive):
+    html = client.get("/decisions/").content.decode()
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts == ["/static/vendor/htmx-2.0.11.min.js"]
+    assert client.get(scripts[0]).status_code == 200
+    assert 'hx-push-url="true"' in html  # refined searches keep a link to send
 
 
 def test_header_links_every_section(client, archive):
