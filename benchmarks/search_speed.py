@@ -296,14 +296,16 @@ def measure_csv() -> dict[str, float]:
     return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds)}
 
 
-def explain(label: str, sql: str, params: Sequence[Any]) -> None:
+def explain(label: str, sql: str, params: Sequence[Any], settings: dict[str, str] | None = None) -> None:
     """Print the plan's scans (with their indexes), joins, aggregates and time."""
     from django.db import connection, transaction
 
-    with transaction.atomic(), connection.cursor() as cursor:
+    from decisions.facets import planner_settings
+
+    with transaction.atomic(), planner_settings(settings or {}), connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF) " + sql, params)
         lines = [row[0] for row in cursor.fetchall()]
-    words = ("Index", "Scan", "Execution Time", "Join", "Aggregate", "Heap Fetches")
+    words = ("Index", "Scan", "Execution Time", "Join", "Aggregate", "Heap Fetches", "BitmapAnd")
     interesting = [line.strip() for line in lines if any(word in line for word in words)]
     indexes = sorted(
         {line.split(" using ")[1].split(" on ")[0] for line in lines if " using " in line}
@@ -315,20 +317,34 @@ def explain(label: str, sql: str, params: Sequence[Any]) -> None:
 
 
 def explain_main_queries() -> None:
+    """The plans of the queries a search actually sends (see decisions.selectors and decisions.facets)."""
+    from decisions import facets
     from decisions.models import Case
     from decisions.selectors import search_cases
 
-    for params in ({"q": "gabapentin", "outcome": "overturned"}, {"source": "ODG", "state": "CA"}, {}):
-        result = search_cases(params)
-        label = "&".join(f"{k}={v}" for k, v in params.items()) or "(unfiltered)"
+    searched = search_cases({"q": "physical therapy", "outcome": "overturned"})
+    index = facets.current_index()
+    halves = index.id_halves()
+    low, high = halves[1] if halves else (None, None)
+    sql, params = facets.matches_sql(searched.query, True, low, high)
+    explain(
+        "full-text matches and ranks (the counting pass; one half on a large archive)", sql, params, facets.PLAN_BY_GIN_BITMAP
+    )
+    page_ids = [int(pk) for pk in searched.counts.ranked_ids[:25]]
+    sql, params = searched.queryset.filter(pk__in=page_ids).query.sql_with_params()
+    explain("relevance page: the 25 ranked letters, read through the search", sql, params)
+    for params_ in ({"q": "gabapentin", "outcome": "overturned", "sort": "-decided"}, {"source": "ODG", "state": "CA"}, {}):
+        result = search_cases(params_)
+        label = "&".join(f"{k}={v}" for k, v in params_.items()) or "(unfiltered)"
         sql, sql_params = result.queryset.values("id")[:25].query.sql_with_params()
-        explain(f"first page: {label}", sql, sql_params)
-        if result.query is not None:  # the one query the facet counting sends: the full-text matches
-            sql, sql_params = Case.objects.filter(search_vector=result.query).values("id").query.sql_with_params()
-            explain(f"full-text matches for the counts: {label}", sql, sql_params)
+        explain(f"date-sorted page: {label}", sql, sql_params)
     key = Case.objects.values_list("key", flat=True).first()
     sql, sql_params = Case.objects.filter(key=key).values("id").query.sql_with_params()
     explain("detail lookup by key", sql, sql_params)
+    print(
+        "\n-- facet counts: no query; the in-memory index (index-only scans of case_facets_cover and item_facets_cover when built)",
+        file=sys.stderr,
+    )
 
 
 def cpu_times() -> list[int]:

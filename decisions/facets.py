@@ -544,6 +544,15 @@ def read_matches(
     query: SearchQuery, ranked: bool, low: int | None = None, high: int | None = None
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
     """Ids (from ``low`` to below ``high``) of the letters the query matches, and their ranks if ``ranked``."""
+    sql, params = matches_sql(query, ranked, low, high)
+    dtypes = [">i4", ">f8"] if ranked else [">i4"]
+    with transaction.atomic(), planner_settings(PLAN_BY_GIN_BITMAP):
+        columns = fetch_columns(sql, params, dtypes)
+    return columns[0], (columns[1] if ranked else np.zeros(len(columns[0])))
+
+
+def matches_sql(query: SearchQuery, ranked: bool, low: int | None = None, high: int | None = None) -> tuple[str, Any]:
+    """SQL and parameters of the matching letters' ids (int4) and, if ``ranked``, ranks (float8)."""
     matches = Case.objects.filter(search_vector=query).order_by()
     if low is not None:
         matches = matches.filter(id__gte=low)
@@ -553,13 +562,9 @@ def read_matches(
         # The same expression as the page order (selectors.order_cases), so the order agrees.
         rank = Cast(SearchRank(F("search_vector"), query), output_field=FloatField())
         sql, params = matches.annotate(rank=rank).values("id", "rank").query.sql_with_params()
-        select, dtypes = "SELECT id::int4, rank FROM", [">i4", ">f8"]
-    else:
-        sql, params = matches.values("id").query.sql_with_params()
-        select, dtypes = "SELECT id::int4 FROM", [">i4"]
-    with transaction.atomic(), planner_settings(PLAN_BY_GIN_BITMAP):
-        columns = fetch_columns(f"{select} ({sql}) t", params, dtypes)
-    return columns[0], (columns[1] if ranked else np.zeros(len(columns[0])))
+        return f"SELECT id::int4, rank FROM ({sql}) t", params
+    sql, params = matches.values("id").query.sql_with_params()
+    return f"SELECT id::int4 FROM ({sql}) t", params
 
 
 def close_helper_connections() -> None:
