@@ -22,8 +22,10 @@ call) and Django's test client for the letter page:
   - search_counts_only: the same searches' totals and facets alone, without the page;
   - filters: one or two item- and letter-level filters without words, count, page and facets (< 80 ms);
   - unfiltered: the list page's search with no parameters: count, page and facets;
-  - index_build: building the in-memory facet index (decisions.facets), which every search after
-    a change of the archive waits for once, and its size;
+  - index_build: reading the in-memory facet index (decisions.facets) whole, which the first
+    search after a change other than added letters waits for, and its size;
+  - index_growth: after 200 letters are ingested, bringing the index up to date by reading only
+    them (what the first search after an ingest waits for), against a whole read;
   - detail: GET /decisions/<key>/ (< 30 ms);
   - csv: rows per second of the export of a broad search (>= 5,000 rows/s);
 and prints EXPLAIN (ANALYZE) summaries of the main queries, naming the indexes they use.
@@ -265,6 +267,31 @@ def measure_index_build(runs: int) -> dict[str, float]:
     return figures
 
 
+def measure_index_growth(letters: int = 200) -> dict[str, float]:
+    """After an ingest of ``letters`` new letters: bringing the facet index up to date (only the new
+    letters are read) against reading it whole. In a transaction rolled back after, so the archive
+    keeps its size."""
+    from django.db import transaction
+
+    from decisions import facets
+    from decisions.samples import generate_letters
+    from decisions.services import ingest_document
+
+    with transaction.atomic():
+        previous = facets.build_index()
+        for number, letter in enumerate(generate_letters(letters, seed=99, start_number=9_000_001), start=1):
+            ingest_document(data=letter.text.encode(), filename=f"growth-{number}.txt")
+        started = time.perf_counter()
+        version, grown = facets.build_index(previous)
+        grow_ms = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        whole = facets.FacetIndex()
+        whole_ms = (time.perf_counter() - started) * 1000
+        assert grown.n == whole.n == previous[1].n + letters
+        transaction.set_rollback(True)
+    return {"new_letters": letters, "grow_ms": round(grow_ms, 1), "whole_read_ms": round(whole_ms, 1)}
+
+
 def measure_detail(runs: int) -> dict[str, float]:
     from django.test import Client
 
@@ -379,6 +406,7 @@ def main() -> None:
         "filters_only": measure_filters(args.runs),
         "unfiltered": measure_unfiltered(args.runs),
         "index_build": measure_index_build(max(3, args.runs // 8)),
+        "index_growth": measure_index_growth(),
         "detail": measure_detail(args.runs),
         "csv": measure_csv(),
     }

@@ -107,6 +107,7 @@ def make_case(
 
 
 def add_item(case: Case, position: int, item: Item) -> DisputedItem:
+    """One item, inserted with its copies of its citations (as the ingest service does), then its citations."""
     stored = DisputedItem.objects.create(
         case=case,
         position=position,
@@ -116,20 +117,21 @@ def add_item(case: Case, position: int, item: Item) -> DisputedItem:
         treatment_subcategory=item.subcategory,
         quantity=item.quantity,
         rationale=item.rationale,
+        **citation_copies(item),
     )
     for role, slugs in ((CitedBy.REVIEWER, item.reviewer), (CitedBy.CLAIMS_ADMINISTRATOR, item.claims_administrator)):
         for order, slug in enumerate(slugs, start=1):
             Citation.objects.create(item=stored, guideline=guideline(slug), role=role, position=order, text=slug)
-    copy_citations(stored, item)
     return stored
 
 
-def copy_citations(stored: DisputedItem, item: Item) -> None:
+def citation_copies(item: Item) -> dict[str, list[int] | list[str]]:
     """The item's copies of its citations, as the ingest service writes them."""
     reviewer = [guideline(slug) for slug in item.reviewer]
     claims = [guideline(slug) for slug in item.claims_administrator]
-    stored.reviewer_guideline_ids = sorted({g.id for g in reviewer})
-    stored.reviewer_sources = sorted({g.source for g in reviewer})
-    stored.claims_guideline_ids = sorted({g.id for g in claims})
-    stored.claims_sources = sorted({g.source for g in claims})
-    stored.save(update_fields=["reviewer_guideline_ids", "reviewer_sources", "claims_guideline_ids", "claims_sources"])
+    return {
+        "reviewer_guideline_ids": sorted({g.id for g in reviewer}),
+        "reviewer_sources": sorted({g.source for g in reviewer}),
+        "claims_guideline_ids": sorted({g.id for g in claims}),
+        "claims_sources": sorted({g.source for g in claims}),
+    }

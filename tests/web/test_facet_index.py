@@ -196,6 +196,103 @@ def test_items_rewritten_in_place_are_counted_as_they_are_now(archive):
     assert counted({"outcome": "upheld"})[0] == 0
 
 
+def index_state(index: facets.FacetIndex) -> dict[str, Any]:
+    """Everything an index holds, comparable: arrays as lists, entries as sorted (item, value) pairs."""
+    state: dict[str, Any] = {}
+    for name, value in vars(index).items():
+        if isinstance(value, np.ndarray):
+            state[name] = value.tolist()
+        elif name in ("guidelines", "sources"):
+            # Entries of one item may be listed in another order; as a set of pairs they are the same.
+            state[name] = {role: sorted(zip(e.item.tolist(), e.value.tolist(), strict=True)) for role, e in value.items()}
+        else:
+            state[name] = value
+    return state
+
+
+def add_random_letters(count: int, seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(count):
+        make_case(
+            [random_item(rng) for _ in range(rng.randint(1, 3))],
+            sex=rng.choice(["male", "female"]),
+            decided=date(2015, 1, 1) + timedelta(days=rng.randint(0, 900)),
+            specialties=rng.choice(SPECIALTIES[:3]),
+            states=rng.choice(STATES[:3]),
+        )
+
+
+def test_letters_added_since_are_read_alone_and_the_index_equals_a_whole_read(random_archive, monkeypatch):
+    before = facets.build_index()
+    add_random_letters(9, seed=5)
+    whole_reads = []
+    monkeypatch.setattr(facets, "FacetIndex", spy_on_whole_reads(whole_reads))
+    version, grown = facets.build_index(before)
+    assert whole_reads == [False]  # one read, of the new letters only
+    assert version == facets.archive_version()
+    assert index_state(grown) == index_state(facets.FacetIndex())
+    for params in random_searches(40):
+        cleaned, _ = cleaned_params(params)
+        assert comparable(grown.count(cleaned)) == comparable(facets.FacetIndex().count(cleaned)), params
+
+
+def comparable(counts: facets.SearchCounts) -> tuple[Any, ...]:
+    ranked = None if counts.ranked_ids is None else counts.ranked_ids.tolist()
+    return counts.letters, counts.items, counts.facets, ranked
+
+
+def spy_on_whole_reads(reads: list[bool]) -> type[facets.FacetIndex]:
+    class Spy(facets.FacetIndex):
+        def __init__(self, only=None) -> None:  # type: ignore[no-untyped-def]
+            reads.append(only is None)
+            super().__init__(only)
+
+    return Spy
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda: Case.objects.filter(pk=Case.objects.order_by("id").values("pk")[:1]).delete(),
+        lambda: DisputedItem.objects.filter(pk=DisputedItem.objects.order_by("id").values("pk")[:1]).update(outcome="upheld"),
+        lambda: Case.objects.filter(pk=Case.objects.order_by("id").values("pk")[:1]).update(patient_sex="female"),
+        lambda: make_case([Item("Spinal cord stimulator trial", "withdrawn", "injection", "stimulator")]),
+    ],
+    ids=["letter-deleted", "item-updated", "letter-updated", "new-outcome-value"],
+)
+def test_anything_but_added_letters_with_known_values_reads_the_whole_archive(random_archive, monkeypatch, change):
+    before = facets.build_index()
+    add_random_letters(2, seed=6)
+    change()
+    whole_reads: list[bool] = []
+    monkeypatch.setattr(facets, "FacetIndex", spy_on_whole_reads(whole_reads))
+    version, index = facets.build_index(before)
+    assert whole_reads[-1] is True
+    assert index_state(index) == index_state(facets.FacetIndex())
+
+
+def test_a_reparsed_letter_is_noticed_before_postgresqls_counts_show_the_update(random_archive, monkeypatch):
+    version, index = facets.build_index()
+    letter = random_archive[0]
+    letter.patient_sex = "female" if letter.patient_sex == "male" else "male"
+    letter.save()  # a later updated_at, as a reparse writes
+    now = facets.archive_version()
+    # Counts from other sessions reach PostgreSQL's statistics late: as if this update were not counted yet.
+    unaware = version._replace(letters_updated=now.letters_updated, items_updated=now.items_updated)
+    whole_reads: list[bool] = []
+    monkeypatch.setattr(facets, "FacetIndex", spy_on_whole_reads(whole_reads))
+    grown = facets.build_index((unaware, index))[1]
+    assert whole_reads == [True]
+    assert index_state(grown) == index_state(facets.FacetIndex())
+
+
+def test_inserts_that_left_no_letter_keep_the_same_index(random_archive):
+    version, index = facets.build_index()
+    # As after an ingest that was rolled back: PostgreSQL counted inserts, no letter is new.
+    earlier = version._replace(letters_inserted=version.letters_inserted - 5, items_inserted=version.items_inserted - 9)
+    assert facets.build_index((earlier, index))[1] is index
+
+
 def test_the_index_is_built_once_per_archive_version(archive):
     first = facets.current_index()
     assert facets.current_index() is first
@@ -206,7 +303,7 @@ def test_the_index_is_built_once_per_archive_version(archive):
 def test_threads_asking_at_once_build_the_index_once(monkeypatch):
     built: list[object] = []
 
-    def slow_build() -> tuple[tuple[int], object]:
+    def slow_build(previous: object = None) -> tuple[tuple[int], object]:
         time.sleep(0.05)  # long enough for every thread to arrive while the first one builds
         built.append(object())
         return (1,), built[-1]
