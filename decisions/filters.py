@@ -163,9 +163,9 @@ def check_slug(form: forms.Form, cleaned: dict[str, Any], name: str) -> None:
 
 
 def check_state(form: forms.Form, cleaned: dict[str, Any]) -> None:
-    if cleaned["state"] and not STATE_RE.match(cleaned["state"]):
-        form.add_error("state", "use a two-letter postal code, e.g. CA")
     cleaned["state"] = cleaned["state"].upper()
+    if cleaned["state"] and not STATE_RE.match(cleaned["state"]):
+        form.add_error("state", "use a two-letter postal code, e.g. CA")  # (also drops it from cleaned)
 
 
 def check_range(form: forms.Form, cleaned: dict[str, Any], low: str, high: str) -> None:

@@ -77,6 +77,10 @@ def test_letters_without_a_decision_date_come_last_either_way(client, archive):
         ("cited_by=nobody", "cited_by"),
         ("specialty=Not A Slug", "specialty"),
         ("state=California", "state"),
+        ("state=C", "state"),
+        ("state=1A", "state"),
+        ("state=%C3%A9%C3%A9", "state"),
+        ("state=C&specialty=orthopedic-surgery", "state"),
         ("sex=unknown", "sex"),
         ("age_min=old", "age_min"),
         ("age_min=60&age_max=20", "age_max"),
@@ -95,3 +99,4 @@ def test_bad_values_are_refused_with_the_field_named(client, archive, query, fie
     page = client.get(f"/decisions/?{query}")
     assert page.status_code == 400
     assert f"<strong>{field}</strong>" in page.content.decode()
+    assert client.get(f"/decisions/export.csv?{query}").status_code == 400
