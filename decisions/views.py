@@ -27,10 +27,16 @@ def case_detail(request: HttpRequest, key: str) -> HttpResponse:
         case = case_for_detail(key)
     except Case.DoesNotExist:
         raise Http404(f"No letter {key}") from None
+    # Opened from a list (``from`` holds its query string, empty for the unfiltered list), or not.
+    from_search = "from" in request.GET
     origin = request.GET.get("from", "")
-    context = {"case": case, "origin": origin, "origin_param": urlencode({"from": origin}), "neighbours": None}
-    if origin:
-        context["neighbours"] = neighbours(search_cases(QueryDict(origin)), case)
+    context = {
+        "case": case,
+        "from_search": from_search,
+        "origin": origin,
+        "origin_param": urlencode({"from": origin}),
+        "neighbours": neighbours(search_cases(QueryDict(origin)), case) if from_search else None,
+    }
     return render(request, "decisions/detail.html", context)
 
 
@@ -64,5 +70,11 @@ def guideline_detail(request: HttpRequest, slug: str) -> HttpResponse:
     params = QueryDict(mutable=True)
     params["guideline"] = guideline.slug
     result = search_cases(params)
-    context = {"guideline": guideline, "result": result, "page": result.page(1), "search_query": params.urlencode()}
+    context = {
+        "guideline": guideline,
+        "result": result,
+        "page": result.page(1),
+        "search_query": params.urlencode(),
+        "origin_params": params,  # letters opened here step through this guideline's search
+    }
     return render(request, "decisions/guideline.html", context)

@@ -78,10 +78,10 @@ def with_params(params: QueryDict, **updates: Any) -> str:
 
 @register.simple_tag
 def detail_href(case: Case, params: QueryDict) -> str:
-    """The letter's page, remembering the search it was opened from (for previous/next)."""
-    origin = query_string(params).lstrip("?")
-    url = reverse("decisions:detail", args=[case.key])
-    return f"{url}?{urlencode({'from': origin})}" if origin else url
+    """The letter's page, remembering the search (and page) it was opened from, for previous/next
+    and the way back; an empty ``from`` is the unfiltered list."""
+    origin = urlencode([(name, value) for name, values in params.lists() for value in values if value != ""])
+    return f"{reverse('decisions:detail', args=[case.key])}?{urlencode({'from': origin})}"
 
 
 @register.simple_tag

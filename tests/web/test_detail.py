@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -80,3 +81,27 @@ def test_neighbours_step_through_letters_of_equal_rank(client, db):
     html = client.get(f"/decisions/CM16-0000301/?{origin}").content.decode()
     assert f'href="/decisions/CM16-0000302/?{origin}">← Previous letter' in html
     assert f'href="/decisions/CM16-0000300/?{origin}">Next letter →' in html
+
+
+def test_a_letter_opened_from_the_unfiltered_list_steps_through_the_whole_archive(client, archive):
+    listed = client.get("/decisions/?page=1").content.decode()
+    links = re.findall(r'<h2 class="case-title"><a href="(/decisions/[^"]+\?from=[^"]*)"', listed)
+    assert len(links) >= 3
+    html = client.get(links[1].replace("&amp;", "&")).content.decode()  # the second letter of the list
+    assert "Back to results" in html
+    assert 'rel="prev"' in html and 'rel="next"' in html
+
+
+def test_the_way_back_returns_to_the_page_the_letter_was_opened_from(client, archive):
+    html = client.get("/decisions/CM16-0000004/?" + urlencode({"from": "outcome=upheld&page=2"})).content.decode()
+    assert 'href="/decisions/?outcome=upheld&amp;page=2">← Back to results' in html
+
+
+def test_letters_listed_on_a_guideline_page_step_through_that_guidelines_search(client, archive):
+    html = client.get("/guidelines/odg-pain/").content.decode()
+    assert "from=guideline%3Dodg-pain" in html
+
+
+def test_a_letter_opened_directly_offers_the_archive_not_a_search(client, archive):
+    html = client.get("/decisions/CM16-0000004/").content.decode()
+    assert "All decisions" in html and 'rel="next"' not in html
