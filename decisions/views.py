@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
+from rest_framework.throttling import AnonRateThrottle
 
 from decisions.export import csv_lines
 from decisions.models import Case
@@ -51,6 +52,12 @@ def case_original(request: HttpRequest, key: str) -> FileResponse:
 
 @require_GET
 def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    throttle = AnonRateThrottle()  # the API's limit: an export is the same search, every row of it
+    if not throttle.allow_request(request, None):  # type: ignore[arg-type]  # reads only META and user
+        wait = throttle.wait()
+        response = HttpResponse("Too many requests: try again in a minute.\n", status=429, content_type="text/plain")
+        response["Retry-After"] = str(int(wait or 60))
+        return response
     result = search_cases(request.GET)
     if not result.is_valid:
         return render(request, "decisions/list.html", {"result": result, "page": None}, status=400)

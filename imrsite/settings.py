@@ -171,6 +171,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": envstr("IMR_API_ANON_RATE", "120/minute")},
+    # Clients are told apart by the address that connected, unless that is one of this many
+    # trusted proxies in front (then X-Forwarded-For names the client); a client cannot choose it.
+    "NUM_PROXIES": envint("IMR_TRUSTED_PROXIES", 0),
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
 }
 SPECTACULAR_SETTINGS = {
