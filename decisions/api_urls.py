@@ -1,7 +1,7 @@
 """API routes under /api/: search, one letter, guidelines, the OpenAPI schema and its docs."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from decisions import api
 
@@ -11,5 +11,4 @@ urlpatterns = [
     path("guidelines/", api.GuidelineListView.as_view(), name="api-guidelines"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

@@ -50,14 +50,21 @@ def case_original(request: HttpRequest, key: str) -> FileResponse:
     )
 
 
+def throttled(request: HttpRequest) -> HttpResponse | None:
+    """The API's limit for anonymous clients, for the export (the same search, every row of it)."""
+    throttle = AnonRateThrottle()
+    if throttle.allow_request(request, None):  # type: ignore[arg-type]  # reads only META and user
+        return None
+    response = HttpResponse("Too many requests: try again in a minute.\n", status=429, content_type="text/plain")
+    response["Retry-After"] = str(int(throttle.wait() or 60))
+    return response
+
+
 @require_GET
 def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    throttle = AnonRateThrottle()  # the API's limit: an export is the same search, every row of it
-    if not throttle.allow_request(request, None):  # type: ignore[arg-type]  # reads only META and user
-        wait = throttle.wait()
-        response = HttpResponse("Too many requests: try again in a minute.\n", status=429, content_type="text/plain")
-        response["Retry-After"] = str(int(wait or 60))
-        return response
+    refused = throttled(request)
+    if refused is not None:
+        return refused
     result = search_cases(request.GET)
     if not result.is_valid:
         return render(request, "decisions/list.html", {"result": result, "page": None}, status=400)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.web.helpers import CONTRACT_FILTERS, api
@@ -83,6 +85,7 @@ def test_docs_are_served_without_a_cdn(client, db):
     html = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in html
     assert "cdn." not in html and "unpkg" not in html
+    assert not re.findall(r'(?:src|href)="(?:https?:)?//', html)  # every asset from this site
 
 
 @pytest.mark.parametrize("url", ["/api/decisions/", "/decisions/export.csv"])
