@@ -66,13 +66,19 @@ class DecisionListView(generics.GenericAPIView):
     queryset = Case.objects.none()
 
     @extend_schema(
-        operation_id="decisions_search", parameters=search_parameters(), responses={200: SEARCH_RESPONSE, 400: ErrorSerializer}
+        operation_id="decisions_search",
+        parameters=search_parameters(),
+        responses={200: SEARCH_RESPONSE, 400: ErrorSerializer, 404: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
         result = search_cases(request.query_params)
         if not result.is_valid:
             return Response({"errors": result.errors}, status=400)
         page = result.page(request.query_params.get("page"))
+        if page.beyond_last:  # a client paging until the results run out stops here
+            last = page.page.number
+            reason = f"the last page is {last}" + (f" (at most {MAX_PAGES} are served: refine the search)" if page.capped else "")
+            return Response({"errors": {"page": [f"page {page.requested} is beyond the results: {reason}"]}}, status=404)
         return Response(
             {
                 "count": result.total,

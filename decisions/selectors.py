@@ -183,6 +183,11 @@ class ResultPage:
     page: Page[Any]
     rows: list[CaseRow]
     capped: bool  # the requested page lies beyond MAX_PAGES
+    requested: int = 1  # the page asked for; ``page`` is the last one when it lies beyond
+
+    @property
+    def beyond_last(self) -> bool:
+        return self.requested > self.page.number
 
 
 @dataclass
@@ -261,7 +266,7 @@ class SearchResult:
             page = paginator.page(min(requested, MAX_PAGES))
         except EmptyPage:
             page = paginator.page(paginator.num_pages)
-        return ResultPage(page, self.rows_for(list(page.object_list)), capped)
+        return ResultPage(page, self.rows_for(list(page.object_list)), capped, requested)
 
     def rows_for(self, cases: list[Case]) -> list[CaseRow]:
         return attach_items(cases, self.cleaned, self.query)

@@ -98,3 +98,10 @@ def test_anonymous_clients_are_throttled_whatever_address_they_claim(client, db,
     statuses = [client.get(url, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(3)]
     cache.clear()
     assert statuses == [200, 200, 429]
+
+
+def test_paging_past_the_last_page_is_a_404_that_names_the_last_page(client, archive):
+    assert client.get("/api/decisions/?page=1").status_code == 200
+    response = client.get("/api/decisions/?page=2")  # six letters: one page
+    assert response.status_code == 404
+    assert "the last page is 1" in response.json()["errors"]["page"][0]
