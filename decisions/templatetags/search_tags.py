@@ -12,7 +12,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from decisions.filters import PARAM_LABELS, Sort
-from decisions.models import Case, Citation, DisputedItem, Outcome, Sex, Source
+from decisions.models import Case, Citation, DisputedItem, Guideline, Outcome, Reviewer, Sex, Source
 from decisions.parsing.taxonomy import CATEGORIES, SUBCATEGORIES
 from decisions.selectors import FACETS_BY_NAME, SearchResult, Suggestion, facet_params
 
@@ -103,6 +103,26 @@ def search_choices() -> dict[str, Any]:
         "sources": Source.choices,
         "sexes": Sex.choices,
         "sorts": Sort.CHOICES,
+    }
+
+
+@register.filter
+def subcategories_of(category: str) -> list[tuple[str, str]]:
+    """(slug, label) of a treatment category's subcategories, for the form's subcategory select."""
+    return list(SUBCATEGORIES.get(category, {}).items())
+
+
+@register.simple_tag
+def search_suggestions() -> dict[str, list[tuple[str, str]]]:
+    """Known guideline and specialty slugs with their names, offered as the form's text fields are typed."""
+    specialties = {
+        slug: name
+        for slugs, names in Reviewer.objects.values_list("specialty_slugs", "specialties")
+        for slug, name in zip(slugs, names, strict=False)
+    }
+    return {
+        "guidelines": list(Guideline.objects.order_by("slug").values_list("slug", "title")),
+        "specialties": sorted(specialties.items()),
     }
 
 

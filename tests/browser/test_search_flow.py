@@ -98,6 +98,7 @@ def test_choosing_a_filter_refines_the_results_in_place_and_the_address_keeps_it
     expect(page.get_by_test_id("total")).to_have_text("2")
     assert page.evaluate("window.notReloaded === true")  # the page stayed; only the results changed
     page.wait_for_url("**outcome=overturned**")
+    assert "treatment=" not in page.url  # the address names only the filters in use
     page.reload()  # the address is the search: a colleague opening it sees the same letters
     expect(page.get_by_test_id("total")).to_have_text("2")
 
@@ -108,3 +109,44 @@ def test_typing_words_searches_after_a_pause(page, live_server, letters) -> None
     expect(page.get_by_test_id("total")).to_have_text("7")
     page.wait_for_url("**q=acupuncture**")
     expect(page.locator("mark").first).to_have_text("Acupuncture", ignore_case=True)
+
+
+def test_a_refused_search_shows_its_errors_in_place(page, live_server, letters) -> None:
+    page.goto(f"{live_server.url}/decisions/?q=gabapentin")
+    page.locator("summary", has_text="Filters").click()
+    page.get_by_label("Age from").fill("60")
+    page.get_by_label("Age to").fill("20")
+    page.get_by_label("Age to").press("Tab")  # the change is sent
+    expect(page.get_by_role("alert")).to_contain_text("must not be before")
+
+
+def test_back_shows_the_earlier_search_with_its_own_words_and_filters(page, live_server, letters) -> None:
+    page.goto(f"{live_server.url}/decisions/")
+    page.get_by_label("Search the letters").press_sequentially("gabapentin")
+    page.wait_for_url("**q=gabapentin**")
+    page.locator("summary", has_text="Filters").click()
+    page.get_by_role("combobox", name="Outcome").select_option("overturned")
+    expect(page.get_by_test_id("total")).to_have_text("2")
+    page.go_back()
+    expect(page.get_by_test_id("total")).to_have_text("7")
+    expect(page.get_by_label("Search the letters")).to_have_value("gabapentin")
+    expect(page.locator("#id_outcome")).to_have_value("")  # (inside the closed Filters panel)
+
+
+def test_after_a_facet_the_keyboard_focus_is_on_the_new_results_heading(page, live_server, letters) -> None:
+    page.goto(f"{live_server.url}/decisions/?q=gabapentin")
+    page.locator('a.facet-link[data-facet="outcome"][data-value="overturned"]').focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("total")).to_have_text("2")
+    expect(page.locator("#results-heading")).to_be_focused()
+    expect(page.locator("#live-status")).to_contain_text("2 letters")
+
+
+def test_choosing_another_treatment_drops_the_subcategory_of_the_first(page, live_server, letters) -> None:
+    page.goto(f"{live_server.url}/decisions/?treatment=medication&subcategory=anticonvulsant")
+    expect(page.get_by_test_id("total")).to_have_text("7")
+    page.get_by_role("combobox", name="Treatment", exact=True).select_option("acupuncture")
+    page.wait_for_url("**treatment=acupuncture**")
+    expect(page.get_by_test_id("total")).to_have_text("7")
+    assert "subcategory" not in page.url
+    expect(page.get_by_role("alert")).to_have_count(0)

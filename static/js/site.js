@@ -1,0 +1,39 @@
+/* Live filtering on top of the plain HTML pages (htmx does the requests; this file the manners).
+   Without JavaScript none of it runs and every page works as an ordinary link or form. */
+(function () {
+  "use strict";
+
+  // A refined search's address lists only the filters in use, so it stays short enough to send.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get") return;
+    var parameters = event.detail.parameters;
+    var names = parameters instanceof FormData ? Array.from(parameters.keys()) : Object.keys(parameters);
+    names.forEach(function (name) {
+      var value = parameters instanceof FormData ? parameters.get(name) : parameters[name];
+      if (value === "" || value === null) {
+        if (parameters instanceof FormData) parameters.delete(name); else delete parameters[name];
+      }
+    });
+  });
+
+  // A subcategory belongs to its treatment: choosing another treatment clears it (before the
+  // change reaches the form, which sends the search).
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.id !== "id_treatment" || !target.form) return;
+    var subcategory = target.form.elements.namedItem("subcategory");
+    if (subcategory) subcategory.value = "";
+  }, true);
+
+  // After new results arrive: say so to screen readers, and after a link (a facet, a chip, a
+  // page, a letter) put the keyboard focus on the new page's heading instead of losing it.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var heading = document.querySelector("#main h1");
+    var status = document.getElementById("live-status");
+    if (status && heading) status.textContent = heading.textContent.replace(/\s+/g, " ").trim();
+    if (event.detail.boosted && heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    }
+  });
+})();
