@@ -10,6 +10,7 @@ would this search give with my own filter replaced", which is the same search mi
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from decisions.models import Case, CitedBy, DisputedItem, Guideline, Outcome, Reviewer, Sex, Source
@@ -103,7 +105,9 @@ def clean_search_params(form: forms.Form, cleaned: dict[str, Any]) -> None:
     """Cross-field checks and normalisation; errors name their field."""
     for name in ("q", "treatment", "subcategory", "guideline", "specialty", "state"):
         cleaned[name] = (cleaned.get(name) or "").strip()
-    cleaned["q"] = " ".join(cleaned["q"].split())
+    # Full-width and other compatibility forms (ｎｏｒｃｏ, ligatures) search as their plain letters.
+    cleaned["q"] = " ".join(unicodedata.normalize("NFKC", cleaned["q"]).split())
+    check_words(form, cleaned)
     split_treatment(form, cleaned)
     check_treatment(form, cleaned)
     check_guideline(form, cleaned)
@@ -144,6 +148,20 @@ def check_treatment(form: forms.Form, cleaned: dict[str, Any]) -> None:
     elif subcategory not in SUBCATEGORIES.get(category, {}):
         known = ", ".join(SUBCATEGORIES.get(category, {})) or "none"
         form.add_error("subcategory", f"unknown subcategory {subcategory!r} of {category!r}; use one of: {known}")
+
+
+def check_words(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    """Words that leave nothing to search for (only very common words, or only operators) are refused
+    with the reason, rather than answered with "no letters match"."""
+    if not cleaned["q"]:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT numnode(websearch_to_tsquery(%s::regconfig, %s))", [SEARCH_CONFIG, cleaned["q"]])
+        searchable = cursor.fetchone()[0] > 0
+    if not searchable:
+        form.add_error(
+            "q", "has no word to search for: very common words (the, and, of…) and operators alone (OR, -, quotes) match nothing"
+        )
 
 
 def check_guideline(form: forms.Form, cleaned: dict[str, Any]) -> None:

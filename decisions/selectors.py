@@ -71,11 +71,12 @@ class Facet:
 
     @property
     def top(self) -> list[FacetValue]:
-        return self.values[:FACET_TOP]
+        """The most frequent values, and a selected one however rare (so it can be seen and removed)."""
+        return self.values[:FACET_TOP] + [value for value in self.values[FACET_TOP:] if value.selected]
 
     @property
     def more(self) -> list[FacetValue]:
-        return self.values[FACET_TOP:]
+        return [value for value in self.values[FACET_TOP:] if not value.selected]
 
     def as_counts(self) -> dict[str, int]:
         return {value.value: value.count for value in self.values}
@@ -457,6 +458,22 @@ def case_for_detail(key: str) -> Case:
         .defer(*SEARCH_ONLY_FIELDS, "document__text")
         .get(key=key)
     )
+
+
+def highlight_letter(case: Case, query: SearchQuery | None) -> None:
+    """Mark the search's words in the letter's summary, requests and rationales (whole texts), as
+    ``summary_html`` on the case and ``request_html`` / ``rationale_html`` on its prefetched items."""
+    if query is None:
+        return
+    letter = Case.objects.filter(pk=case.pk).annotate(hl=headline("clinical_summary", query, whole=True))
+    case.summary_html = highlighted(letter.values_list("hl", flat=True).first())  # type: ignore[attr-defined]
+    marked = DisputedItem.objects.filter(case_id=case.pk).annotate(
+        request_hl=headline("request", query, whole=True), rationale_hl=headline("rationale", query, whole=True)
+    )
+    texts = {pk: (request, rationale) for pk, request, rationale in marked.values_list("pk", "request_hl", "rationale_hl")}
+    for item in case.items.all():
+        request, rationale = texts.get(item.pk, (item.request, item.rationale))
+        item.request_html, item.rationale_html = highlighted(request), highlighted(rationale)  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -11,7 +11,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from decisions.export import csv_lines
 from decisions.models import Case
-from decisions.selectors import MAX_PAGES, case_for_detail, guideline_summaries, neighbours, search_cases
+from decisions.selectors import MAX_PAGES, case_for_detail, guideline_summaries, highlight_letter, neighbours, search_cases
 
 
 @require_GET
@@ -31,12 +31,15 @@ def case_detail(request: HttpRequest, key: str) -> HttpResponse:
     # Opened from a list (``from`` holds its query string, empty for the unfiltered list), or not.
     from_search = "from" in request.GET
     origin = request.GET.get("from", "")
+    search = search_cases(QueryDict(origin)) if from_search else None
+    if search is not None and search.is_valid:
+        highlight_letter(case, search.query)  # the words searched for, marked in the letter
     context = {
         "case": case,
         "from_search": from_search,
         "origin": origin,
         "origin_param": urlencode({"from": origin}),
-        "neighbours": neighbours(search_cases(QueryDict(origin)), case) if from_search else None,
+        "neighbours": neighbours(search, case) if search is not None else None,
     }
     return render(request, "decisions/detail.html", context)
 

@@ -56,13 +56,28 @@ def filter_chips(result: SearchResult, params: QueryDict) -> list[Chip]:
     for name in result.active:
         if name == "subcategory":
             continue
-        value = result.cleaned[name]
         drop: tuple[str, ...] = (name, "subcategory") if name == "treatment" else (name,)
-        shown = f"{value}/{result.cleaned['subcategory']}" if name == "treatment" and result.cleaned.get("subcategory") else value
-        chips.append(Chip(f"{PARAM_LABELS.get(name, name)}: {shown}", query_string(params, drop=drop)))
+        chips.append(Chip(f"{PARAM_LABELS.get(name, name)}: {chip_value(name, result.cleaned)}", query_string(params, drop=drop)))
     if result.cleaned.get("cited_by") == "claims_administrator":
         chips.append(Chip("Cited by: claims administrator", query_string(params, drop=("cited_by",))))
     return chips
+
+
+def chip_value(name: str, cleaned: Mapping[str, Any]) -> str:
+    """A filter's value as people read it: names rather than slugs and codes."""
+    value = cleaned[name]
+    if name == "treatment":
+        label = CATEGORIES.get(value, value)
+        subcategory = cleaned.get("subcategory")
+        return f"{label} › {SUBCATEGORIES.get(value, {}).get(subcategory, subcategory)}" if subcategory else label
+    if name == "guideline":
+        return Guideline.objects.filter(slug=value).values_list("title", flat=True).first() or value
+    labels: dict[str, Mapping[str, str]] = {
+        "outcome": dict(Outcome.choices),
+        "source": dict(Source.choices),
+        "sex": dict(Sex.choices),
+    }
+    return str(labels.get(name, {}).get(value, value))
 
 
 @register.simple_tag

@@ -105,3 +105,19 @@ def test_letters_listed_on_a_guideline_page_step_through_that_guidelines_search(
 def test_a_letter_opened_directly_offers_the_archive_not_a_search(client, archive):
     html = client.get("/decisions/CM16-0000004/").content.decode()
     assert "All decisions" in html and 'rel="next"' not in html
+
+
+def test_a_letter_opened_from_a_word_search_marks_those_words(client, archive):
+    html = client.get("/decisions/CM16-0000004/?" + urlencode({"from": "q=acupuncture"})).content.decode()
+    assert "<mark>" in html
+    plain = client.get("/decisions/CM16-0000004/").content.decode()
+    assert "<mark>" not in plain
+
+
+def test_marks_in_a_letter_never_let_its_own_markup_through(client, db):
+    from tests.web.factories import Item, make_case
+
+    make_case([Item("<b>Brace</b> for the knee", rationale="A <i>brace</i> helps the knee.")], case_number="CM16-0000777")
+    html = client.get("/decisions/CM16-0000777/?" + urlencode({"from": "q=brace"})).content.decode()
+    assert "<b>" not in html and "<i>" not in html
+    assert "&lt;b&gt;<mark>Brace</mark>&lt;/b&gt;" in html

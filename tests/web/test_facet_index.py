@@ -196,17 +196,32 @@ def test_items_rewritten_in_place_are_counted_as_they_are_now(archive):
     assert counted({"outcome": "upheld"})[0] == 0
 
 
+ITEM_ARRAYS = ("item_letter", "item_known", "item_outcome", "item_treatment")
+
+
 def index_state(index: facets.FacetIndex) -> dict[str, Any]:
-    """Everything an index holds, comparable: arrays as lists, entries as sorted (item, value) pairs."""
-    state: dict[str, Any] = {}
-    for name, value in vars(index).items():
-        if isinstance(value, np.ndarray):
-            state[name] = value.tolist()
-        elif name in ("guidelines", "sources"):
-            # Entries of one item may be listed in another order; as a set of pairs they are the same.
-            state[name] = {role: sorted(zip(e.item.tolist(), e.value.tolist(), strict=True)) for role, e in value.items()}
-        else:
-            state[name] = value
+    """Everything an index holds, comparable. Items (and their citation entries) may be held in any
+    order, so they are compared as a sorted list of what each says, letters by case id."""
+    state: dict[str, Any] = {
+        name: value.tolist() if isinstance(value, np.ndarray) else value
+        for name, value in vars(index).items()
+        if name not in (*ITEM_ARRAYS, "guidelines", "sources")
+    }
+    cited: dict[int, list[tuple[str, str, int]]] = {item: [] for item in range(index.m)}
+    for kind in ("guidelines", "sources"):
+        for role, entries in getattr(index, kind).items():
+            for item, value in zip(entries.item.tolist(), entries.value.tolist(), strict=True):
+                cited[item].append((kind, role, value))
+    state["items"] = sorted(
+        (
+            int(index.case_ids[index.item_letter[item]]),
+            bool(index.item_known[item]),
+            int(index.item_outcome[item]),
+            int(index.item_treatment[item]),
+            sorted(cited[item]),
+        )
+        for item in range(index.m)
+    )
     return state
 
 

@@ -129,3 +129,12 @@ def test_a_value_outside_the_taxonomy_is_still_counted(client, archive):
     assert api(client)["facets"]["treatment"]["not-in-taxonomy"] == 1
     assert api(client, "sex=female")["facets"]["treatment"]["not-in-taxonomy"] == 1
     assert api(client, "outcome=overturned")["facets"]["treatment"]["not-in-taxonomy"] == 1
+
+
+def test_a_selected_value_stays_in_view_however_rare(client, archive, monkeypatch):
+    monkeypatch.setattr("decisions.selectors.FACET_TOP", 1)
+    from decisions.selectors import search_cases
+
+    facet = search_cases({"outcome": "overturned"}).facets["outcome"]
+    assert [value.value for value in facet.top if value.selected] == ["overturned"]
+    assert all(not value.selected for value in facet.more)

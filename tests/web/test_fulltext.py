@@ -66,8 +66,17 @@ def test_api_results_carry_highlighted_snippets(client, archive):
     assert "<mark>neuropathic</mark>" in items[0]["snippet"]
 
 
-def test_a_query_of_stop_words_finds_nothing_without_error(client, archive):
-    assert api(client, "q=the")["count"] == 0
+@pytest.mark.parametrize("words", ["the", "of the", "OR", "-", '"', "- OR -"])
+def test_words_that_leave_nothing_to_search_for_are_refused_with_the_reason(client, archive, words):
+    response = client.get("/api/decisions/", {"q": words})
+    assert response.status_code == 400
+    assert "no word to search for" in response.json()["errors"]["q"][0]
+    page = client.get("/decisions/", {"q": words})
+    assert page.status_code == 400 and "very common words" in page.content.decode()
+
+
+def test_full_width_letters_search_as_plain_ones(client, archive):
+    assert api(client, "q=ｇａｂａｐｅｎｔｉｎ")["count"] == api(client, "q=gabapentin")["count"] > 0
 
 
 def test_an_empty_result_suggests_close_spellings(client, archive):

@@ -68,8 +68,14 @@ def test_cap_is_two_hundred_pages():
 
 def test_active_filters_show_as_removable_chips(client, archive):
     html = client.get("/decisions/?outcome=overturned&state=CA").content.decode()
-    assert '<a class="chip" href="?state=CA"><span>Outcome: overturned</span>' in html
+    assert '<a class="chip" href="?state=CA"><span>Outcome: Overturned</span>' in html
     assert '<a class="chip" href="?outcome=overturned"><span>Licensed in: CA</span>' in html
+
+
+def test_chips_name_treatments_and_guidelines_as_people_read_them(client, archive):
+    html = client.get("/decisions/?treatment=medication&subcategory=anticonvulsant&guideline=odg-pain").content.decode()
+    assert "<span>Treatment: Medication › " in html
+    assert "<span>Guideline: Official Disability Guidelines (ODG) Pain</span>" in html
 
 
 def test_sort_links_keep_the_search(client, archive):
