@@ -13,8 +13,11 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, OuterRef, QuerySet
+from django.contrib.postgres.search import SearchRank
+from django.db.models import F, FloatField, OuterRef, QuerySet
+from django.db.models.functions import Cast
 from django.urls import reverse
+from django.utils.text import slugify
 
 from decisions.models import Citation, CitedBy
 from decisions.selectors import SearchResult, Sort, matching_items
@@ -43,30 +46,35 @@ LIST_SEPARATOR = "; "
 def export_items(result: SearchResult) -> QuerySet[Any, Any]:
     """The items a search exports: those matching the item filters, in the search's letters."""
     items = matching_items(result.cleaned)
-    decided = F("case__decision_date")
-    by_date = decided.asc(nulls_last=True) if result.cleaned.get("sort") == Sort.OLDEST else decided.desc(nulls_last=True)
-    return (
-        items.order_by(by_date, "case_id", "position")
-        .annotate(
-            reviewer_guidelines=guideline_titles(CitedBy.REVIEWER),
-            claims_administrator_guidelines=guideline_titles(CitedBy.CLAIMS_ADMINISTRATOR),
-        )
-        .values(
-            "position",
-            "request",
-            "treatment_category",
-            "treatment_subcategory",
-            "quantity",
-            "outcome",
-            "rationale",
-            "reviewer_guidelines",
-            "claims_administrator_guidelines",
-            "case__key",
-            "case__decision_date",
-            "case__date_of_injury",
-            "case__reviewer__specialties",
-            "case__reviewer__licensed_states",
-        )
+    sort = result.cleaned.get("sort")
+    ordered: QuerySet[Any, Any]
+    if sort == Sort.RELEVANCE and result.query is not None:
+        # The letters' order on the page: rank (the same expression), then newest id first.
+        rank = Cast(SearchRank(F("case__search_vector"), result.query), output_field=FloatField())
+        ordered = items.annotate(case_rank=rank).order_by("-case_rank", "-case_id", "position")
+    else:
+        decided = F("case__decision_date")
+        by_date = decided.asc(nulls_last=True) if sort == Sort.OLDEST else decided.desc(nulls_last=True)
+        case_order = "case_id" if sort == Sort.OLDEST else "-case_id"
+        ordered = items.order_by(by_date, case_order, "position")
+    return ordered.annotate(
+        reviewer_guidelines=guideline_titles(CitedBy.REVIEWER),
+        claims_administrator_guidelines=guideline_titles(CitedBy.CLAIMS_ADMINISTRATOR),
+    ).values(
+        "position",
+        "request",
+        "treatment_category",
+        "treatment_subcategory",
+        "quantity",
+        "outcome",
+        "rationale",
+        "reviewer_guidelines",
+        "claims_administrator_guidelines",
+        "case__key",
+        "case__decision_date",
+        "case__date_of_injury",
+        "case__reviewer__specialties",
+        "case__reviewer__licensed_states",
     )
 
 
@@ -109,6 +117,12 @@ class Echo:
 
     def write(self, value: str) -> str:
         return value
+
+
+def export_filename(result: SearchResult) -> str:
+    """imr-decisions[-<what was searched>].csv, e.g. imr-decisions-gabapentin-overturned.csv."""
+    described = slugify(" ".join(str(result.cleaned[name]) for name in result.active))[:80].strip("-")
+    return f"imr-decisions-{described}.csv" if described else "imr-decisions.csv"
 
 
 def csv_lines(result: SearchResult, base_url: str) -> Iterator[str]:

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from rest_framework.throttling import AnonRateThrottle
 
-from decisions.export import csv_lines
+from decisions.export import csv_lines, export_filename
 from decisions.models import Case
 from decisions.selectors import MAX_PAGES, case_for_detail, guideline_summaries, highlight_letter, neighbours, search_cases
 
@@ -69,10 +69,11 @@ def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     if refused is not None:
         return refused
     result = search_cases(request.GET)
-    if not result.is_valid:
-        return render(request, "decisions/list.html", {"result": result, "page": None}, status=400)
+    if not result.is_valid:  # for a script as much as a person: plain text, one line per field
+        lines = [f"{field}: {'; '.join(messages)}" for field, messages in result.errors.items()]
+        return HttpResponse("\n".join(["This search cannot be exported:", *lines, ""]), status=400, content_type="text/plain")
     response = StreamingHttpResponse(csv_lines(result, request.build_absolute_uri("/").rstrip("/")), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="imr-decisions.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(result)}"'
     return response
 
 

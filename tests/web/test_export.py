@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from decisions.export import COLUMNS, safe_cell
@@ -52,8 +55,26 @@ def test_is_streamed_as_an_attachment(client, archive):
     assert response["Content-Disposition"] == 'attachment; filename="imr-decisions.csv"'
 
 
-def test_bad_parameters_are_refused(client, archive):
-    assert client.get("/decisions/export.csv?outcome=maybe").status_code == 400
+def test_bad_parameters_are_refused_in_plain_text_naming_the_field(client, archive):
+    response = client.get("/decisions/export.csv?outcome=maybe")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert "outcome: " in response.content.decode()
+
+
+def test_the_file_is_named_for_the_search(client, archive):
+    response = client.get("/decisions/export.csv?q=Gabapentin&outcome=overturned")
+    assert response["Content-Disposition"] == 'attachment; filename="imr-decisions-gabapentin-overturned.csv"'
+
+
+@pytest.mark.parametrize("sort", ["relevance", "-decided", "decided"])
+def test_rows_follow_the_letters_order_of_the_search(client, archive, sort):
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(client.get(f"/decisions/export.csv?q=pain&sort={sort}").streaming_content).decode()))
+    )
+    exported = list(dict.fromkeys(row["case"] for row in rows))
+    listed = [letter["key"] for letter in client.get(f"/api/decisions/?q=pain&sort={sort}").json()["results"]]
+    assert exported == listed and len(listed) > 1
 
 
 def test_cells_that_spreadsheets_would_run_are_neutralised(client, db):
