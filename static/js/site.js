@@ -33,7 +33,7 @@
     if (status && heading) status.textContent = heading.textContent.replace(/\s+/g, " ").trim();
     if (event.detail.boosted && heading) {
       heading.setAttribute("tabindex", "-1");
-      heading.focus();
+      heading.focus({ preventScroll: true }); // the page is shown from its top (hx-swap show:window:top)
     }
   });
 })();
