@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 from django import template
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from decisions.filters import PARAM_LABELS, Sort
 from decisions.models import Case, Citation, DisputedItem, Guideline, Outcome, Reviewer, Sex, Source
@@ -119,6 +121,19 @@ def search_choices() -> dict[str, Any]:
         "sexes": Sex.choices,
         "sorts": Sort.CHOICES,
     }
+
+
+@register.simple_tag
+def invalid(result: SearchResult, name: str) -> SafeString:
+    """` aria-invalid="true" aria-describedby="error-<name>"` on a field the search refused, else nothing."""
+    if name not in result.errors:
+        return mark_safe("")
+    return format_html(' aria-invalid="true" aria-describedby="error-{}"', name)
+
+
+@register.filter
+def param_label(name: str) -> str:
+    return PARAM_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 @register.filter

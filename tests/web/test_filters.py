@@ -100,3 +100,12 @@ def test_bad_values_are_refused_with_the_field_named(client, archive, query, fie
     assert page.status_code == 400
     assert f"<strong>{field}</strong>" in page.content.decode()
     assert client.get(f"/decisions/export.csv?{query}").status_code == 400
+
+
+def test_a_refused_field_is_marked_invalid_and_points_to_its_message(client, archive):
+    html = client.get("/decisions/?age_min=60&age_max=20").content.decode()
+    assert 'id="id_age_max"' in html
+    field = html[html.index('id="id_age_max"') :].split(">", 1)[0]
+    assert 'aria-invalid="true"' in field and 'aria-describedby="error-age_max"' in field
+    assert '<li id="error-age_max"><a href="#id_age_max"><strong>age_max</strong></a> (Age to): must not be before' in html
+    assert '<input id="id_age_min"' in html and "aria-invalid" not in html[html.index('id="id_age_min"') :].split(">", 1)[0]
