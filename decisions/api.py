@@ -19,6 +19,7 @@ from decisions.serializers import (
     ErrorSerializer,
     GuidelineSerializer,
     ItemSummarySerializer,
+    SearchResultSerializer,
 )
 from decisions.templatetags.search_tags import query_string
 
@@ -50,10 +51,10 @@ def search_parameters() -> list[OpenApiParameter]:
 SEARCH_RESPONSE = inline_serializer(
     "DecisionSearch",
     {
-        "count": serializers.IntegerField(),
+        "count": serializers.IntegerField(help_text="Letters matching the search (pages of 25; at most 200 pages are served)."),
         "next": serializers.URLField(allow_null=True),
         "previous": serializers.URLField(allow_null=True),
-        "results": CaseSummarySerializer(many=True),
+        "results": SearchResultSerializer(many=True),
         "facets": serializers.DictField(child=serializers.DictField(child=serializers.IntegerField())),
     },
 )

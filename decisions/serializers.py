@@ -79,6 +79,26 @@ class CaseSummarySerializer(serializers.ModelSerializer):
         return ItemSummarySerializer(items, many=True).data  # type: ignore[return-value]
 
 
+class SearchItemSerializer(ItemSummarySerializer):
+    """An item as a search result shows it (for the schema: the list view builds these)."""
+
+    matches = serializers.BooleanField(
+        help_text="Whether this item meets the search's item filters (outcome, treatment, guideline, source)."
+    )
+    snippet = serializers.CharField(
+        help_text="HTML: the rationale's passages with the searched words in <mark> (the rationale's start without words)."
+    )
+
+    class Meta(ItemSummarySerializer.Meta):
+        fields = [*ItemSummarySerializer.Meta.fields, "matches", "snippet"]
+
+
+class SearchResultSerializer(CaseSummarySerializer):
+    """A letter in a search's results, its items with their matches and snippets (for the schema)."""
+
+    items = SearchItemSerializer(many=True)  # type: ignore[assignment]
+
+
 class CaseDetailSerializer(serializers.ModelSerializer):
     """One letter with its items and citations."""
 

@@ -81,6 +81,14 @@ def test_schema_documents_every_search_parameter(client, db):
     assert {*CONTRACT_FILTERS, "page"} <= names
 
 
+def test_schema_describes_the_search_results_items_as_they_are_returned(client, archive):
+    schema = client.get("/api/schema/?format=json").json()
+    item = schema["components"]["schemas"]["SearchItem"]["properties"]
+    returned = client.get("/api/decisions/?q=gabapentin").json()["results"][0]["items"][0]
+    assert set(returned) == set(item)
+    assert "<mark>" in item["snippet"]["description"]
+
+
 def test_docs_are_served_without_a_cdn(client, db):
     html = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in html
