@@ -42,7 +42,7 @@ from django.db.models import F, FloatField
 from django.db.models.functions import Cast
 
 from decisions.filters import ITEM_PARAMS, Sort, search_query
-from decisions.models import Case, CitedBy, Guideline, Reviewer, Source
+from decisions.models import Case, CitedBy, Guideline, Outcome, Reviewer, Source
 
 Mask = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int32]
@@ -541,6 +541,25 @@ class FacetIndex:
             return None
         middle = int(self.case_ids[self.n // 2])
         return (None, middle), (middle, None)
+
+    def guideline_outcomes(self) -> dict[int, tuple[int, int, int]]:
+        """Per guideline id: items whose IMR reviewer relied on it, and how many were upheld and overturned."""
+        entries = self.guidelines[str(CitedBy.REVIEWER)]
+        known = self.item_known[entries.item]
+        codes, outcomes = entries.value[known], self.item_outcome[entries.item[known]]
+        size = len(self.guideline_ids)
+
+        def items_with(outcome: str | None) -> npt.NDArray[np.int64]:
+            if outcome is None:
+                return np.bincount(codes, minlength=size)
+            code = self.outcome_values.index(outcome) if outcome in self.outcome_values[1:] else -1
+            return np.bincount(codes[outcomes == code], minlength=size)
+
+        totals, upheld, overturned = items_with(None), items_with(Outcome.UPHELD), items_with(Outcome.OVERTURNED)
+        return {
+            int(guideline): (int(totals[code]), int(upheld[code]), int(overturned[code]))
+            for code, guideline in enumerate(self.guideline_ids)
+        }
 
     def relevance_order(self, letters: Mask, ranks: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
         """Ids of the matching letters by rank, then id, both descending (the page order)."""

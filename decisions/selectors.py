@@ -22,13 +22,13 @@ import numpy.typing as npt
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from decisions.facets import FACETS, FACETS_BY_NAME, FacetSpec, SearchCounts, search_counts  # noqa: F401 - FACETS_BY_NAME for the templates
+from decisions.facets import FACETS, FACETS_BY_NAME, FacetSpec, SearchCounts, current_index, search_counts  # noqa: F401 - FACETS_BY_NAME for the templates
 from decisions.filters import (
     PARAM_LABELS,
     SEARCH_CONFIG,
@@ -524,11 +524,20 @@ def date_keyset(decided: Any, pk: int, *, descending: bool) -> tuple[Q, Q]:
 # --- guidelines ----------------------------------------------------------------------------------
 
 
-def guideline_summaries() -> QuerySet[Guideline]:
-    """Every guideline with how many items its reviewers' citations decided, and how."""
-    reviewer = Q(citations__role=CitedBy.REVIEWER)
-    return Guideline.objects.annotate(
-        items=Count("citations__item", filter=reviewer, distinct=True),
-        upheld=Count("citations__item", filter=reviewer & Q(citations__item__outcome=Outcome.UPHELD), distinct=True),
-        overturned=Count("citations__item", filter=reviewer & Q(citations__item__outcome=Outcome.OVERTURNED), distinct=True),
-    ).order_by("-items", "title")
+def guideline_summaries() -> list[Guideline]:
+    """Every guideline with how many items its IMR reviewers relied on it for, and how they came out
+    (``items``, ``upheld``, ``overturned``), most relied on first. Counted in the in-memory index
+    (decisions.facets): an aggregate over every citation took ~0.85 s at 100,000 letters."""
+    counts = current_index().guideline_outcomes()
+    guidelines = list(Guideline.objects.all())
+    for guideline in guidelines:
+        guideline.items, guideline.upheld, guideline.overturned = counts.get(guideline.id, (0, 0, 0))  # type: ignore[attr-defined]
+    return sorted(guidelines, key=lambda guideline: (-guideline.items, guideline.title))  # type: ignore[attr-defined]
+
+
+def guideline_summary(slug: str) -> Guideline:
+    """One guideline with its counts (raises Guideline.DoesNotExist)."""
+    for guideline in guideline_summaries():
+        if guideline.slug == slug:
+            return guideline
+    raise Guideline.DoesNotExist(f"no guideline {slug!r}")

@@ -10,8 +10,16 @@ from django.views.decorators.http import require_GET
 from rest_framework.throttling import AnonRateThrottle
 
 from decisions.export import csv_lines, export_filename
-from decisions.models import Case
-from decisions.selectors import MAX_PAGES, case_for_detail, guideline_summaries, highlight_letter, neighbours, search_cases
+from decisions.models import Case, Guideline
+from decisions.selectors import (
+    MAX_PAGES,
+    case_for_detail,
+    guideline_summaries,
+    guideline_summary,
+    highlight_letter,
+    neighbours,
+    search_cases,
+)
 
 
 @require_GET
@@ -84,7 +92,10 @@ def guideline_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def guideline_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    guideline = get_object_or_404(guideline_summaries(), slug=slug)
+    try:
+        guideline = guideline_summary(slug)
+    except Guideline.DoesNotExist:
+        raise Http404(f"No guideline {slug}") from None
     params = QueryDict(mutable=True)
     params["guideline"] = guideline.slug
     result = search_cases(params)

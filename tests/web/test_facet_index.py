@@ -394,3 +394,22 @@ def test_a_large_archive_searched_in_two_halves_finds_and_ranks_what_one_query_d
     np.testing.assert_array_equal(halves_mask, whole_mask)
     np.testing.assert_array_equal(halves_ranks, whole_ranks)
     assert whole_mask.any() == (q != "nothing")
+
+
+def test_guideline_counts_equal_an_sql_count_of_the_reviewers_citations(random_archive):
+    from django.db.models import Count, Q
+
+    from decisions.selectors import guideline_summaries
+
+    reviewer = Q(citations__role="reviewer")
+    expected = {
+        guideline.slug: (guideline.items, guideline.upheld, guideline.overturned)
+        for guideline in Guideline.objects.annotate(
+            items=Count("citations__item", filter=reviewer, distinct=True),
+            upheld=Count("citations__item", filter=reviewer & Q(citations__item__outcome="upheld"), distinct=True),
+            overturned=Count("citations__item", filter=reviewer & Q(citations__item__outcome="overturned"), distinct=True),
+        )
+    }
+    counted = {guideline.slug: (guideline.items, guideline.upheld, guideline.overturned) for guideline in guideline_summaries()}
+    assert counted == expected
+    assert any(items for items, _, _ in counted.values())
