@@ -19,6 +19,8 @@ facet index built), it times, over ``--runs`` varied queries each, with direct s
 call) and Django's test client for the letter page:
   - search: a full-text query plus one filter, the count, the first page with highlights and every
     facet count (target p95 < 150 ms at 100k letters);
+  - search_html_page, search_api: the same searches as whole responses (view and template or
+    serializer, through Django's test client);
   - search_counts_only: the same searches' totals and facets alone, without the page;
   - filters: one or two item- and letter-level filters without words, count, page and facets (< 80 ms);
   - unfiltered: the list page's search with no parameters: count, page and facets;
@@ -81,6 +83,9 @@ def use_database(name: str) -> None:
     django.setup()
     settings.DATABASES["default"]["NAME"] = name
     settings.ALLOWED_HOSTS = ["testserver"]
+    from rest_framework.throttling import AnonRateThrottle
+
+    AnonRateThrottle.THROTTLE_RATES = {**AnonRateThrottle.THROTTLE_RATES, "anon": None}  # speed, not the throttle
     from django.db import connection
 
     connection.settings_dict["NAME"] = "postgres"
@@ -243,6 +248,28 @@ def measure_search(runs: int) -> dict[str, float]:
     return timed(runs, lambda run: full_search(search_params(run)))
 
 
+def measure_http(runs: int, path: str) -> dict[str, float]:
+    """The same full-text searches as whole responses (Django's test client: view, template or
+    serializer, no network): ``/decisions/`` (HTML) or ``/api/decisions/`` (JSON)."""
+    from urllib.parse import urlencode
+
+    from django.test import Client
+
+    client = Client()
+
+    def make(run: int) -> Callable[[], object]:
+        url = f"{path}?{urlencode(search_params(run))}"
+
+        def get() -> object:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            return response
+
+        return get
+
+    return timed(runs, make)
+
+
 def measure_search_counts(runs: int) -> dict[str, float]:
     """The totals and facets of the same searches alone (decisions.facets), without the page."""
     from decisions.selectors import search_cases
@@ -402,6 +429,8 @@ def main() -> None:
         "letters": Case.objects.count(),
         "items": DisputedItem.objects.count(),
         "search_with_facets": measure_search(args.runs),
+        "search_html_page": measure_http(args.runs, "/decisions/"),
+        "search_api": measure_http(args.runs, "/api/decisions/"),
         "search_counts_only": measure_search_counts(args.runs),
         "filters_only": measure_filters(args.runs),
         "unfiltered": measure_unfiltered(args.runs),
