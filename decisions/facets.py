@@ -172,6 +172,27 @@ CITATION_ARRAYS = ("reviewer_guideline_ids", "claims_guideline_ids", "reviewer_s
 ONLY_LETTERS, ONLY_ITEMS_OF = " WHERE id = ANY(%(only)s::int8[])", " WHERE i.case_id = ANY(%(only)s::int8[])"
 
 
+# Items are read in windows of this many ids, so one packed value stays far below PostgreSQL's
+# 1 GB limit for a value however many items the archive holds (~50-250 bytes an item).
+ITEM_WINDOW = 1_000_000
+
+
+def fetch_item_columns(sql: str, params: dict[str, Any], dtypes: Sequence[str]) -> list[npt.NDArray[Any]]:
+    """``fetch_columns`` of every item, one id window at a time."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM decisions_disputeditem")
+        lowest, highest = cursor.fetchone()
+    windows = [
+        fetch_columns(
+            sql + " WHERE i.id >= %(low)s AND i.id < %(high)s", {**params, "low": low, "high": low + ITEM_WINDOW}, dtypes
+        )
+        for low in range(lowest, highest + 1, ITEM_WINDOW)
+    ]
+    if not windows:
+        return fetch_columns(sql + " WHERE false", params, dtypes)
+    return [np.concatenate(parts) for parts in zip(*windows, strict=True)]
+
+
 def longest_arrays(only: Ints | None = None) -> list[int]:
     """The longest citation array of any item (of the letters ``only``), per array column: the slots each needs."""
     columns = ", ".join(f"coalesce(max(cardinality({name})), 0)" for name in CITATION_ARRAYS)
@@ -322,11 +343,13 @@ class FacetIndex:
             "categories": [pair[0] for pair in treatments],
             "subcategories": [pair[1] for pair in treatments],
         }
-        sql = items_sql(slots)
-        if only is not None:
-            sql, params["only"] = sql + ONLY_ITEMS_OF, only.tolist()
         dtypes = [">i4", ">i2", ">i2"] + [">i4"] * (slots[0] + slots[1]) + [">i2"] * (slots[2] + slots[3])
-        case_id, outcome, treatment, *spread = fetch_columns(sql, params, dtypes)
+        if only is not None:
+            params["only"] = only.tolist()
+            columns = fetch_columns(items_sql(slots) + ONLY_ITEMS_OF, params, dtypes)
+        else:
+            columns = fetch_item_columns(items_sql(slots), params, dtypes)
+        case_id, outcome, treatment, *spread = columns
         self.m = len(case_id)
         letter = np.minimum(np.searchsorted(self.case_ids, case_id), max(self.n - 1, 0)).astype(np.int32)
         # An item of a letter newer than the letters read is left out (no letter passes for it): the
@@ -692,17 +715,16 @@ PLAN_BY_GIN_BITMAP = {"enable_seqscan": "off", "enable_indexscan": "off"}
 
 @contextmanager
 def planner_settings(settings: Mapping[str, str]) -> Iterator[None]:
-    """Planner settings for the statements inside, restored after (the caller's transaction may go on)."""
+    """Planner settings for the statements inside (in the caller's ``atomic`` block), restored after
+    them. After an error they are not: the transaction is aborted, and its rollback restores them."""
     with connection.cursor() as cursor:
         previous = {}
         for name, value in settings.items():
             cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
             previous[name] = cursor.fetchone()[0]
-        try:
-            yield
-        finally:
-            for name, value in previous.items():
-                cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        yield
+        for name, value in previous.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def read_matches_on_own_connection(
@@ -738,6 +760,7 @@ class Version(NamedTuple):
     """What ``archive_version`` reads: any change of the archive changes it."""
 
     newest_id: int | None
+    newest_item_id: int | None
     last_update: datetime | None
     letters_inserted: int
     letters_updated: int
@@ -769,7 +792,8 @@ def archive_version() -> Version:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT (SELECT max(id) FROM decisions_case), (SELECT max(updated_at) FROM decisions_case)",
+            "SELECT (SELECT max(id) FROM decisions_case), (SELECT max(id) FROM decisions_disputeditem),"
+            " (SELECT max(updated_at) FROM decisions_case)",
         )
         newest = cursor.fetchone()
         counts = []
@@ -804,11 +828,23 @@ def grown_index(previous: tuple[Version, FacetIndex], version: Version) -> Facet
     if not np.isin(index.case_ids, ids, assume_unique=True).all():
         return None  # a letter the index holds is gone
     new_ids = np.setdiff1d(ids, index.case_ids, assume_unique=True)
+    if items_added_to_held_letters(earlier.newest_item_id, new_ids):
+        return None  # e.g. an item added in the admin to a letter the index holds
     if not len(new_ids):
         return index
     if len(new_ids) > index.n:
         return None  # more new than old: one whole read is quicker
     return index.extended(new_ids)
+
+
+def items_added_to_held_letters(newest_item_id: int | None, new_ids: Ints) -> bool:
+    """Whether an item newer than ``newest_item_id`` belongs to a letter other than the new ones."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM decisions_disputeditem WHERE id > %s AND NOT case_id = ANY(%s::int8[]))",
+            [newest_item_id or 0, new_ids.tolist()],
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def build_index(previous: tuple[Version, FacetIndex] | None = None) -> tuple[Version, FacetIndex]:

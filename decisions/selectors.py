@@ -22,7 +22,8 @@ import numpy.typing as npt
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -484,41 +485,80 @@ class Neighbours:
 
 
 def neighbours(result: SearchResult, case: Case) -> Neighbours:
-    """The letters before and after ``case`` in the search's own order (keyset, no OFFSET)."""
-    if not result.is_valid:
+    """The letters before and after ``case`` in the search's own order.
+
+    Relevance: the counting pass's ranked ids (the list's very order). Dates: one keyset query per
+    step, each a row comparison that the date-order indexes answer directly, however deep in the
+    archive the letter lies (an OR of conditions made PostgreSQL filter every letter before it).
+    """
+    if not result.is_valid or not result.queryset.filter(pk=case.pk).exists():
         return Neighbours(None, None)
-    ordered = result.queryset
-    current = ordered.filter(pk=case.pk).values(*sort_columns(result)).first()
-    if current is None:
+    if result.cleaned.get("sort") == Sort.RELEVANCE and result.query is not None:
+        return ranked_neighbours(result.counts.ranked_ids, case.pk)
+    steps = DateSteps(result.queryset, case.decision_date, case.pk, newest_first=result.cleaned.get("sort") != Sort.OLDEST)
+    return Neighbours(steps.previous(), steps.next())
+
+
+def ranked_neighbours(ranked_ids: npt.NDArray[np.int64] | None, pk: int) -> Neighbours:
+    ids = ranked_ids if ranked_ids is not None else np.zeros(0, dtype=np.int64)
+    found = np.flatnonzero(ids == pk)
+    if not len(found):
         return Neighbours(None, None)
-    after, before = keyset_conditions(result, current)
-    next_key = ordered.filter(after).values_list("key", flat=True).first()
-    previous_key = ordered.filter(before).reverse().values_list("key", flat=True).first()
-    return Neighbours(previous_key, next_key)
+    position = int(found[0])
+    previous = int(ids[position - 1]) if position > 0 else None
+    following = int(ids[position + 1]) if position + 1 < len(ids) else None
+    keys = dict(Case.objects.filter(pk__in=[pk for pk in (previous, following) if pk is not None]).values_list("pk", "key"))
+    return Neighbours(keys.get(previous) if previous else None, keys.get(following) if following else None, position + 1)
 
 
-def sort_columns(result: SearchResult) -> tuple[str, ...]:
-    return ("rank", "id") if "rank" in result.queryset.query.annotations else ("decision_date", "id")
+class DateSteps:
+    """The letters next to one letter in a date order: dated letters by (decision date, id), newest or
+    oldest first, then the undated ones by id in the same direction (the list's order)."""
 
+    def __init__(self, letters: QuerySet[Case], decided: Any, pk: int, *, newest_first: bool) -> None:
+        self.dated = letters.filter(decision_date__isnull=False)
+        self.undated = letters.filter(decision_date__isnull=True)
+        self.decided, self.pk, self.newest_first = decided, pk, newest_first
 
-def keyset_conditions(result: SearchResult, current: dict[str, Any]) -> tuple[Q, Q]:
-    """(rows after current, rows before current) in the result's order."""
-    if "rank" in current:
-        rank, pk = current["rank"], current["id"]
-        return Q(rank__lt=rank) | Q(rank=rank, id__lt=pk), Q(rank__gt=rank) | Q(rank=rank, id__gt=pk)
-    return date_keyset(current["decision_date"], current["id"], descending=result.cleaned.get("sort") != Sort.OLDEST)
+    def next(self) -> str | None:
+        return self.step(forward=True)
 
+    def previous(self) -> str | None:
+        return self.step(forward=False)
 
-def date_keyset(decided: Any, pk: int, *, descending: bool) -> tuple[Q, Q]:
-    """(rows after, rows before) in (decision_date NULLS LAST, id) order, either direction."""
-    forward, backward = ("lt", "gt") if descending else ("gt", "lt")
-    if decided is None:
-        after = Q(decision_date__isnull=True, **{f"id__{forward}": pk})
-        before = Q(decision_date__isnull=False) | Q(decision_date__isnull=True, **{f"id__{backward}": pk})
-        return after, before
-    after = Q(**{f"decision_date__{forward}": decided}) | Q(decision_date=decided, **{f"id__{forward}": pk})
-    before = Q(**{f"decision_date__{backward}": decided}) | Q(decision_date=decided, **{f"id__{backward}": pk})
-    return after | Q(decision_date__isnull=True), before
+    def step(self, *, forward: bool) -> str | None:
+        descending = self.newest_first == forward  # walking toward older letters
+        if self.decided is not None:
+            dated = self.first_key(self.beyond("<" if descending else ">"), *self.date_order(descending))
+            if dated is not None or not forward:
+                return dated
+            return self.first_key(self.undated, "-id" if descending else "id")  # after the last dated one
+        undated = self.undated.filter(id__lt=self.pk) if descending else self.undated.filter(id__gt=self.pk)
+        found = self.first_key(undated, "-id" if descending else "id")
+        if found is not None or forward:
+            return found
+        return self.first_key(self.dated, *self.date_order(descending))  # the last dated one
+
+    def beyond(self, comparison: str) -> QuerySet[Case]:
+        """Dated letters whose (decision date, id) compares to this letter's as ``comparison`` says:
+        a row comparison, which the date-order indexes answer by seeking straight to it."""
+        condition = RawSQL(
+            f'("decisions_case"."decision_date", "decisions_case"."id") {comparison} (%s, %s)',
+            [self.decided, self.pk],
+            output_field=BooleanField(),
+        )
+        return self.dated.filter(condition)
+
+    @staticmethod
+    def date_order(descending: bool) -> tuple[Any, str]:
+        # NULLS LAST in both directions: the order of the case_search_newest / _oldest indexes.
+        if descending:
+            return F("decision_date").desc(nulls_last=True), "-id"
+        return F("decision_date").asc(nulls_last=True), "id"
+
+    @staticmethod
+    def first_key(letters: QuerySet[Case], *order: Any) -> str | None:
+        return letters.order_by(*order).values_list("key", flat=True).first()
 
 
 # --- guidelines ----------------------------------------------------------------------------------

@@ -121,3 +121,26 @@ def test_marks_in_a_letter_never_let_its_own_markup_through(client, db):
     html = client.get("/decisions/CM16-0000777/?" + urlencode({"from": "q=brace"})).content.decode()
     assert "<b>" not in html and "<i>" not in html
     assert "&lt;b&gt;<mark>Brace</mark>&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize(
+    "search", ["", "sort=decided", "q=pain", "q=pain&sort=decided", "outcome=upheld", "q=pain&sort=-decided"]
+)
+def test_stepping_next_and_previous_walks_the_list_in_its_order(client, db, search):
+    from datetime import date
+
+    from tests.web.factories import Item, make_case
+
+    for n, decided in enumerate([date(2016, 5, 1), None, date(2017, 1, 2), date(2016, 5, 1), None, date(2015, 3, 3)]):
+        make_case([Item(f"Physical therapy for back pain x{n + 1}", "upheld" if n % 2 else "overturned")], decided=decided)
+    listed = [letter["key"] for letter in client.get(f"/api/decisions/?{search}").json()["results"]]
+    assert len(listed) >= 3
+    origin = urlencode({"from": search})
+    for position, key in enumerate(listed):
+        html = client.get(f"/decisions/{key}/?{origin}").content.decode()
+        following = listed[position + 1] if position + 1 < len(listed) else None
+        previous = listed[position - 1] if position else None
+        assert (f'href="/decisions/{following}/?{origin}">Next letter' in html) if following else ("Next letter →</span>" in html)
+        assert (
+            (f'href="/decisions/{previous}/?{origin}">← Previous' in html) if previous else ("← Previous letter</span>" in html)
+        )

@@ -413,3 +413,37 @@ def test_guideline_counts_equal_an_sql_count_of_the_reviewers_citations(random_a
     counted = {guideline.slug: (guideline.items, guideline.upheld, guideline.overturned) for guideline in guideline_summaries()}
     assert counted == expected
     assert any(items for items, _, _ in counted.values())
+
+
+def test_an_item_added_to_a_letter_the_index_holds_is_counted(archive):
+    from tests.web.factories import add_item
+
+    before = facets.build_index()
+    upheld = counted({"outcome": "upheld"})[0]
+    letter = Case.objects.exclude(items__outcome="upheld").first()
+    add_item(letter, 9, Item("Lumbar support", "upheld", "durable-medical-equipment", ""))  # as the admin's item page would
+    version, index = facets.build_index(before)
+    assert index is not before[1]
+    assert index_state(index) == index_state(facets.FacetIndex())
+    assert counted({"outcome": "upheld"})[0] == upheld + 1
+
+
+def test_a_database_error_inside_the_planner_settings_is_the_error_raised(db):
+    from django.db import DataError, transaction
+
+    with (
+        pytest.raises(DataError, match="division by zero"),
+        transaction.atomic(),
+        facets.planner_settings(facets.PLAN_BY_GIN_BITMAP),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT 1 / 0")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan')")
+        assert cursor.fetchone()[0] == "on"
+
+
+def test_items_read_in_several_id_windows_make_the_same_index(random_archive, monkeypatch):
+    whole = index_state(facets.FacetIndex())
+    monkeypatch.setattr(facets, "ITEM_WINDOW", 7)
+    assert index_state(facets.FacetIndex()) == whole
