@@ -8,8 +8,9 @@ the letter's long text columns, which stay out of line. Measured at 100,000 gene
 (benchmarks/search_speed.py): ranking 32,000 matches went from 208 ms to 77 ms.
 
 The UPDATE rewrites the stored rows so existing letters get the new storage too (PostgreSQL
-recomputes the generated vector): about 10 s per 100,000 letters, and the table needs its usual
-VACUUM afterwards to give the old row versions' space back.
+recomputes the generated vector): about 10 s per 100,000 letters, holding an exclusive lock on
+the letters table meanwhile (searches wait: on a large archive, migrate in a quiet hour), and the
+table needs its usual VACUUM afterwards to give the old row versions' space back.
 """
 
 from django.db import migrations

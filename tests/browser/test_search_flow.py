@@ -150,3 +150,14 @@ def test_choosing_another_treatment_drops_the_subcategory_of_the_first(page, liv
     expect(page.get_by_test_id("total")).to_have_text("7")
     assert "subcategory" not in page.url
     expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_choosing_a_treatment_offers_its_subcategories_in_place(page, live_server, letters) -> None:
+    page.goto(f"{live_server.url}/decisions/?q=gabapentin")
+    page.locator("summary", has_text="Filters").click()
+    expect(page.locator("#id_subcategory")).to_have_count(0)
+    page.get_by_role("combobox", name="Treatment", exact=True).select_option("medication")
+    expect(page.get_by_role("combobox", name="Subcategory")).to_be_visible()
+    page.get_by_role("combobox", name="Subcategory").select_option("anticonvulsant")
+    page.wait_for_url("**subcategory=anticonvulsant**")
+    expect(page.get_by_test_id("total")).to_have_text("7")
