@@ -346,10 +346,10 @@ class FacetIndex:
         dtypes = [">i4", ">i2", ">i2"] + [">i4"] * (slots[0] + slots[1]) + [">i2"] * (slots[2] + slots[3])
         if only is not None:
             params["only"] = only.tolist()
-            columns = fetch_columns(items_sql(slots) + ONLY_ITEMS_OF, params, dtypes)
+            read = fetch_columns(items_sql(slots) + ONLY_ITEMS_OF, params, dtypes)
         else:
-            columns = fetch_item_columns(items_sql(slots), params, dtypes)
-        case_id, outcome, treatment, *spread = columns
+            read = fetch_item_columns(items_sql(slots), params, dtypes)
+        case_id, outcome, treatment, *spread = read
         self.m = len(case_id)
         letter = np.minimum(np.searchsorted(self.case_ids, case_id), max(self.n - 1, 0)).astype(np.int32)
         # An item of a letter newer than the letters read is left out (no letter passes for it): the

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from decisions.filters import PARAM_LABELS, Sort
 from decisions.models import Case, Citation, DisputedItem, Guideline, Outcome, Reviewer, Sex, Source
 from decisions.parsing.taxonomy import CATEGORIES, SUBCATEGORIES
-from decisions.selectors import FACETS_BY_NAME, Facet, FacetValue, SearchResult, Suggestion, facet_params
+from decisions.selectors import FACETS_BY_NAME, Facet, FacetValue, ItemRow, SearchResult, Suggestion, facet_params
 
 register = template.Library()
 
@@ -163,6 +163,23 @@ def outcome_badge(outcome: str) -> SafeString:
         title,
         icon,
         label,
+    )
+
+
+@register.simple_tag
+def item_line(entry: ItemRow) -> SafeString:
+    """One disputed item in a result: outcome badge, request (words marked), category, snippet.
+    A tag rather than template markup: a page can list 200 items."""
+    item = entry.item
+    category = format_html(' <span class="tag">{}</span>', CATEGORIES.get(item.treatment_category, item.treatment_category))
+    snippet = format_html('<p class="snippet">{}</p>', entry.snippet) if entry.matches and entry.snippet else ""
+    return format_html(
+        '<li class="item{}"><div class="item-head">{} <span class="item-request">{}</span>{}</div>{}</li>',
+        "" if entry.matches else " item-other",
+        outcome_badge(item.outcome),
+        entry.request_html,
+        category if item.treatment_category else "",
+        snippet,
     )
 
 

@@ -25,12 +25,32 @@
     if (subcategory) subcategory.value = "";
   }, true);
 
+  // Fields the new results refuse are marked invalid and point at their message; the others not.
+  // (The fields themselves are not replaced: someone may be typing in one.)
+  function markRefusedFields() {
+    var form = document.querySelector("form.search-form");
+    if (!form) return;
+    // The words field keeps its help text as description; its message is named by aria-errormessage.
+    var pointer = function (field) { return field.id === "id_q" ? "aria-errormessage" : "aria-describedby"; };
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (field) {
+      field.removeAttribute("aria-invalid");
+      field.removeAttribute(pointer(field));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("#results li[id^='error-']"), function (message) {
+      var field = document.getElementById("id_" + message.id.slice("error-".length));
+      if (!field) return;
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute(pointer(field), message.id);
+    });
+  }
+
   // After new results arrive: say so to screen readers, and after a link (a facet, a chip, a
   // page, a letter) put the keyboard focus on the new page's heading instead of losing it.
   document.addEventListener("htmx:afterSettle", function (event) {
     var heading = document.querySelector("#main h1");
     var status = document.getElementById("live-status");
     if (status && heading) status.textContent = heading.textContent.replace(/\s+/g, " ").trim();
+    markRefusedFields();
     if (event.detail.boosted && heading) {
       heading.setAttribute("tabindex", "-1");
       heading.focus({ preventScroll: true }); // the page is shown from its top (hx-swap show:window:top)

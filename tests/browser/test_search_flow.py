@@ -118,6 +118,11 @@ def test_a_refused_search_shows_its_errors_in_place(page, live_server, letters) 
     page.get_by_label("Age to").fill("20")
     page.get_by_label("Age to").press("Tab")  # the change is sent
     expect(page.get_by_role("alert")).to_contain_text("must not be before")
+    expect(page.get_by_label("Age to")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Age to").fill("70")
+    page.get_by_label("Age to").press("Tab")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.get_by_label("Age to")).not_to_have_attribute("aria-invalid", "true")
 
 
 def test_back_shows_the_earlier_search_with_its_own_words_and_filters(page, live_server, letters) -> None:
