@@ -27,7 +27,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     result = search_cases(request.GET)
     page = result.page(request.GET.get("page")) if result.is_valid else None
     context = {"result": result, "page": page, "max_pages": MAX_PAGES}
-    return render(request, "decisions/list.html", context, status=200 if result.is_valid else 400)
+    response = render(request, "decisions/list.html", context, status=200 if result.is_valid else 400)
+    if request.headers.get("IMR-Typing"):  # live search while typing (static/js/site.js): one history entry
+        response["HX-Replace-Url"] = request.get_full_path()
+    return response
 
 
 @require_GET

@@ -16,6 +16,13 @@
     });
   });
 
+  // Words typed in pauses replace the address rather than add a history entry per pause (the
+  // server answers such requests with HX-Replace-Url); choices and links add one each.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var trigger = event.detail.triggeringEvent;
+    if (trigger && trigger.type === "input") event.detail.headers["IMR-Typing"] = "1";
+  });
+
   // A subcategory belongs to its treatment: choosing another treatment clears it (before the
   // change reaches the form, which sends the search).
   document.addEventListener("change", function (event) {

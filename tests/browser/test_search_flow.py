@@ -166,3 +166,24 @@ def test_choosing_a_treatment_offers_its_subcategories_in_place(page, live_serve
     page.get_by_role("combobox", name="Subcategory").select_option("anticonvulsant")
     page.wait_for_url("**subcategory=anticonvulsant**")
     expect(page.get_by_test_id("total")).to_have_text("7")
+
+
+def test_typing_replaces_the_address_instead_of_filling_the_history(page, live_server, letters) -> None:
+    page.goto(f"{live_server.url}/decisions/")
+    entries = page.evaluate("history.length")
+    search = page.get_by_label("Search the letters")
+    search.press_sequentially("acu")
+    page.wait_for_url("**q=acu**")
+    search.press_sequentially("puncture")
+    page.wait_for_url("**q=acupuncture**")
+    assert page.evaluate("history.length") == entries
+
+
+def test_a_link_to_a_missing_page_shows_the_not_found_page_in_place(page, live_server, letters) -> None:
+    from decisions.models import Case
+
+    page.goto(f"{live_server.url}/decisions/?q=gabapentin")
+    link = page.locator(".case-title a").first
+    Case.objects.filter(key=link.inner_text()).delete()
+    link.click()
+    expect(page.locator("h1")).to_have_text("Not found")

@@ -144,3 +144,11 @@ def test_stepping_next_and_previous_walks_the_list_in_its_order(client, db, sear
         assert (
             (f'href="/decisions/{previous}/?{origin}">← Previous' in html) if previous else ("← Previous letter</span>" in html)
         )
+
+
+def test_a_missing_letter_gets_the_sites_not_found_page(client, archive, settings):
+    settings.DEBUG = False
+    response = client.get("/decisions/CM99-9999999/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "<h1>Not found</h1>" in html and 'href="/decisions/"' in html
