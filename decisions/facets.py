@@ -288,9 +288,11 @@ class FacetIndex:
     # Loading -----------------------------------------------------------------------------------
 
     def load_reviewers(self) -> None:
-        rows = list(Reviewer.objects.order_by("id").values_list("id", "specialty_slugs", "licensed_states"))
+        rows = list(Reviewer.objects.order_by("id").values_list("id", "specialty_slugs", "licensed_states", "specialties"))
         self.reviewer_ids = np.array([row[0] for row in rows], dtype=np.int32)
         self.specialties = sorted({slug for row in rows for slug in row[1]})
+        # Each specialty slug's name as letters write it (for facet labels and the form's suggestions).
+        self.specialty_names = {slug: name for row in rows for slug, name in zip(row[1], row[3], strict=False)}
         self.states = sorted({code for row in rows for code in row[2]})
         # One row per reviewer and a last one for "no reviewer": which specialties and states it has.
         self.reviewer_specialty = self.membership([set(row[1]) for row in rows], self.specialties)
@@ -416,7 +418,7 @@ class FacetIndex:
     def merged_with(self, added: FacetIndex) -> FacetIndex:
         """This index and ``added`` (same value codes, other letters) as one, letters in id order."""
         merged = FacetIndex.__new__(FacetIndex)
-        for name in ("reviewer_ids", "specialties", "states", "reviewer_specialty", "reviewer_state"):
+        for name in ("reviewer_ids", "specialties", "specialty_names", "states", "reviewer_specialty", "reviewer_state"):
             setattr(merged, name, getattr(added, name))  # read after this index's: every reviewer
         for name in ("sex_values", "outcome_values", "treatments", "treatment_values", "pair_treatment"):
             setattr(merged, name, getattr(self, name))

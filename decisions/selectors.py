@@ -41,7 +41,7 @@ from decisions.filters import (
     item_conditions,
     search_query,
 )
-from decisions.models import Case, CitedBy, DisputedItem, Guideline, Outcome, Reviewer, Sex, Source
+from decisions.models import Case, CitedBy, DisputedItem, Guideline, Outcome, Sex, Source
 from decisions.parsing.taxonomy import CATEGORIES, SUBCATEGORIES
 
 PAGE_SIZE = 25
@@ -97,19 +97,14 @@ def matching_items(cleaned: Mapping[str, Any], excluded: Iterable[str] = ()) -> 
 
 def build_facets(cleaned: Mapping[str, Any], counts: Mapping[str, Counter[str]]) -> dict[str, Facet]:
     """Counts turned into labelled, ordered facet values."""
-    specialty_labels = {
-        slug: label
-        for slugs, names in Reviewer.objects.values_list("specialty_slugs", "specialties")
-        for slug, label in zip(slugs, names, strict=False)
-        if slug in counts.get("specialty", {})
-    }
-    guideline_titles = dict(
-        Guideline.objects.filter(id__in=[int(v) for v in counts.get("guideline", {})]).values_list("id", "slug")
-    )
-    guideline_labels = dict(Guideline.objects.filter(slug__in=guideline_titles.values()).values_list("slug", "title"))
+    specialty_names = current_index().specialty_names
+    specialty_labels = {slug: specialty_names.get(slug, slug) for slug in counts.get("specialty", {})}
+    guidelines = Guideline.objects.filter(id__in=[int(v) for v in counts.get("guideline", {})]).values_list("id", "slug", "title")
+    guideline_slugs = {pk: slug for pk, slug, _ in guidelines}
+    guideline_labels = {slug: title for _, slug, title in guidelines}
     raw: dict[str, Counter[str]] = {
         **counts,
-        "guideline": Counter({guideline_titles[int(k)]: v for k, v in counts.get("guideline", {}).items()}),
+        "guideline": Counter({guideline_slugs[int(k)]: v for k, v in counts.get("guideline", {}).items()}),
     }
     labels: dict[str, Mapping[str, str]] = {
         "outcome": dict(Outcome.choices),
@@ -481,7 +476,6 @@ def highlight_letter(case: Case, query: SearchQuery | None) -> None:
 class Neighbours:
     previous: str | None
     next: str | None
-    position: int | None = None
 
 
 def neighbours(result: SearchResult, case: Case) -> Neighbours:
@@ -491,10 +485,12 @@ def neighbours(result: SearchResult, case: Case) -> Neighbours:
     step, each a row comparison that the date-order indexes answer directly, however deep in the
     archive the letter lies (an OR of conditions made PostgreSQL filter every letter before it).
     """
-    if not result.is_valid or not result.queryset.filter(pk=case.pk).exists():
+    if not result.is_valid:
         return Neighbours(None, None)
     if result.cleaned.get("sort") == Sort.RELEVANCE and result.query is not None:
-        return ranked_neighbours(result.counts.ranked_ids, case.pk)
+        return ranked_neighbours(result.counts.ranked_ids, case.pk)  # (None, None) when it is not among them
+    if not result.queryset.filter(pk=case.pk).exists():
+        return Neighbours(None, None)
     steps = DateSteps(result.queryset, case.decision_date, case.pk, newest_first=result.cleaned.get("sort") != Sort.OLDEST)
     return Neighbours(steps.previous(), steps.next())
 
@@ -508,7 +504,7 @@ def ranked_neighbours(ranked_ids: npt.NDArray[np.int64] | None, pk: int) -> Neig
     previous = int(ids[position - 1]) if position > 0 else None
     following = int(ids[position + 1]) if position + 1 < len(ids) else None
     keys = dict(Case.objects.filter(pk__in=[pk for pk in (previous, following) if pk is not None]).values_list("pk", "key"))
-    return Neighbours(keys.get(previous) if previous else None, keys.get(following) if following else None, position + 1)
+    return Neighbours(keys.get(previous) if previous else None, keys.get(following) if following else None)
 
 
 class DateSteps:

@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from decisions.facets import current_index
 from decisions.filters import PARAM_LABELS, Sort
-from decisions.models import Case, Citation, DisputedItem, Guideline, Outcome, Reviewer, Sex, Source
+from decisions.models import Case, Citation, DisputedItem, Guideline, Outcome, Sex, Source
 from decisions.parsing.taxonomy import CATEGORIES, SUBCATEGORIES
 from decisions.selectors import FACETS_BY_NAME, Facet, FacetValue, ItemRow, SearchResult, Suggestion, facet_params
 
@@ -145,9 +146,9 @@ def search_choices() -> dict[str, Any]:
 
 
 OUTCOME_BADGES = {
-    # outcome: (label, icon, title); anything not overturned reads as the denial standing
-    "overturned": ("Overturned", "▲", "Overturned: the treatment was found medically necessary"),
-    "upheld": ("Upheld", "■", "Upheld: the denial stands"),
+    # outcome: (icon, title); anything not overturned reads as the denial standing
+    Outcome.OVERTURNED: ("▲", "Overturned: the treatment was found medically necessary"),
+    Outcome.UPHELD: ("■", "Upheld: the denial stands"),
 }
 
 
@@ -155,14 +156,14 @@ OUTCOME_BADGES = {
 def outcome_badge(outcome: str) -> SafeString:
     """An item's outcome as text with an icon and a colour (never colour alone). A tag, not an
     include: a page can show 200 items, and an include costs ~0.2 ms each."""
-    kind = outcome if outcome in OUTCOME_BADGES else "upheld"
-    label, icon, title = OUTCOME_BADGES[kind]
+    kind = Outcome(outcome) if outcome in Outcome.values else Outcome.UPHELD
+    icon, title = OUTCOME_BADGES[kind]
     return format_html(
         '<span class="badge badge-{}" title="{}"><span class="badge-icon" aria-hidden="true">{}</span>{}</span>',
-        kind,
+        kind.value,
         title,
         icon,
-        label,
+        kind.label,
     )
 
 
@@ -205,14 +206,9 @@ def subcategories_of(category: str) -> list[tuple[str, str]]:
 @register.simple_tag
 def search_suggestions() -> dict[str, list[tuple[str, str]]]:
     """Known guideline and specialty slugs with their names, offered as the form's text fields are typed."""
-    specialties = {
-        slug: name
-        for slugs, names in Reviewer.objects.values_list("specialty_slugs", "specialties")
-        for slug, name in zip(slugs, names, strict=False)
-    }
     return {
         "guidelines": list(Guideline.objects.order_by("slug").values_list("slug", "title")),
-        "specialties": sorted(specialties.items()),
+        "specialties": sorted(current_index().specialty_names.items()),
     }
 
 
