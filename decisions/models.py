@@ -84,7 +84,9 @@ class Reviewer(models.Model):
     """A credentials profile. Reviewer names are confidential by law (Labor Code 4610.6(f))."""
 
     credentials_key = models.CharField(
-        max_length=500, unique=True, help_text="Normalised credentials; equal credentials are one reviewer."
+        max_length=500,
+        unique=True,
+        help_text="Normalised credentials (too long for the column: their start and a digest of the whole); equal credentials are one reviewer.",
     )
     specialties = ArrayField(
         models.CharField(max_length=120), default=list, help_text="Certifications/specialties as the letters list them."

@@ -24,6 +24,7 @@ which raises the same IntegrityError as an INSERT on a conflict.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -497,7 +498,20 @@ def credentials_key(info: parsing.ReviewerInfo) -> str:
     specialties = ";".join(sorted(slugify(name) for name in info.specialties))
     states = ",".join(sorted(info.licensed_states))
     certified = {True: "bc", False: "not-bc", None: "bc-unknown"}[info.board_certified]
-    return f"{specialties}|{states}|{certified}"[:500]
+    return fitted_credentials_key(f"{specialties}|{states}|{certified}")
+
+
+def fitted_credentials_key(credentials: str) -> str:
+    """The credentials as written when they fit the column, else their start and a digest of the whole.
+
+    Cutting them at the column's length made two long lists that differ only at the end one
+    reviewer. Migration 0010 keeps a copy of this rule for the rows stored before it.
+    """
+    limit = Reviewer._meta.get_field("credentials_key").max_length or 0
+    if len(credentials) <= limit:
+        return credentials
+    digest = hashlib.sha256(credentials.encode()).hexdigest()
+    return f"{credentials[: limit - len(digest) - 1]}#{digest}"
 
 
 def resolve_guidelines(citations: Iterable[parsing.Citation], lookups: Lookups) -> dict[str, int]:
