@@ -36,7 +36,9 @@ def stored_credentials(reviewer) -> str:  # type: ignore[no-untyped-def]
 
 def recompute_keys(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
     Reviewer = apps.get_model("decisions", "Reviewer")
-    for reviewer in Reviewer.objects.only("id", "credentials_key", "specialties", "licensed_states", "board_certified").iterator():
+    for reviewer in Reviewer.objects.only(
+        "id", "credentials_key", "specialties", "licensed_states", "board_certified"
+    ).iterator():
         key = fitted_key(stored_credentials(reviewer))
         if key != reviewer.credentials_key:
             Reviewer.objects.filter(pk=reviewer.pk).update(credentials_key=key)
