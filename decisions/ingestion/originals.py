@@ -16,6 +16,8 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage
 
+from decisions.storage import PRIVATE_FILE_MODE, make_private_folders
+
 
 def save_original(storage: Storage, name: str, data: bytes) -> None:
     """Store ``data`` under ``name`` unless it is there: the same name always holds the same bytes."""
@@ -46,13 +48,13 @@ def write_atomically(target: str, data: bytes) -> None:
 
 
 def open_new_file(path: str) -> int:
-    """Open for writing with the final permissions (no chmod: 0644 under the usual umask), making its folder on first use."""
+    """Open for writing with the final permissions (0600, no chmod), making its folder (0700) on first use."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     try:
-        return os.open(path, flags, 0o644)
+        return os.open(path, flags, PRIVATE_FILE_MODE)
     except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        return os.open(path, flags, 0o644)
+        make_private_folders(os.path.dirname(path))
+        return os.open(path, flags, PRIVATE_FILE_MODE)
 
 
 def write_all(handle: int, data: bytes) -> None:

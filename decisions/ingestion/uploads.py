@@ -25,6 +25,7 @@ from decisions.ingestion.pipeline import Ingester, Totals, source_limits
 from decisions.ingestion.sources import LETTER_SUFFIXES, file_reader
 from decisions.models import UploadBatch
 from decisions.services import IngestResult, Uploader, ingest_document, uploader
+from decisions.storage import make_private_folders, private_opener
 
 # Uploads up to this many files, none of them a zip, are ingested while the browser waits.
 SMALL_UPLOAD_MAX_FILES = 20
@@ -101,12 +102,12 @@ def staging_root() -> Path:
 def stage_uploads(uploads: Sequence[UploadedFile], *, uploaded_by: Uploader) -> UploadBatch:
     """Write the files to disk and record the batch; the caller enqueues the task."""
     folder = staging_root() / uuid.uuid4().hex
-    folder.mkdir(parents=True)
+    make_private_folders(folder)
     staged = []
     for index, upload in enumerate(uploads):
         name = Path(upload.name or "upload").name
         target = folder / f"{index:05d}-{name}"
-        with target.open("wb") as out:
+        with open(target, "wb", opener=private_opener) as out:
             for chunk in upload.chunks():
                 out.write(chunk)
         staged.append({"path": str(target), "name": name})
