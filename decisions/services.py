@@ -32,13 +32,13 @@ from functools import lru_cache
 from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from decisions import parsing
 from decisions.ingestion.originals import save_original
-from decisions.ingestion.prepare import PreparedDocument, prepare_document, sha256_of
+from decisions.ingestion.prepare import ParseOutcome, PreparedDocument, prepare_document, sha256_of
 from decisions.ingestion.rows import insert_rows
 from decisions.models import Case, Citation, CitedBy, DisputedItem, Guideline, Reviewer, SourceDocument
 
@@ -171,34 +171,87 @@ def unique_by_sha(items: Iterable[PreparedDocument]) -> list[PreparedDocument]:
 
 
 def write_fresh(fresh: list[PreparedDocument], uploaded_by: User | None, lookups: Lookups) -> list[IngestResult]:
+    """Write the batch in one transaction; when the database refuses it, each half again, down to single letters.
+
+    A conflict with another writer, or a letter the database refuses (a value it cannot
+    store), then costs only that letter: its neighbours are written without it.
+    """
     if not fresh:
         return []
     try:
         return write_batch(fresh, uploaded_by, lookups)
-    except (IntegrityError, OperationalError) as error:
-        if isinstance(error, OperationalError) and not is_deadlock(error):
+    except DatabaseError as error:
+        if not is_about_the_letters(error):
             raise
-        # Another writer stored some of these files or case numbers first: settle each alone.
-        return [write_single(item, uploaded_by, lookups) for item in fresh]
+        if len(fresh) == 1:
+            return [write_single(fresh[0], uploaded_by, lookups)]
+        middle = len(fresh) // 2
+        return [*write_fresh(fresh[:middle], uploaded_by, lookups), *write_fresh(fresh[middle:], uploaded_by, lookups)]
 
 
 def write_single(item: PreparedDocument, uploaded_by: User | None, lookups: Lookups) -> IngestResult:
+    error: DatabaseError | None = None
     for _attempt in range(SINGLE_WRITE_ATTEMPTS):
         try:
             return write_batch([item], uploaded_by, lookups)[0]
-        except (IntegrityError, OperationalError) as error:
-            if isinstance(error, OperationalError) and not is_deadlock(error):
+        except DatabaseError as caught:
+            if not is_about_the_letters(caught):
+                raise
+            error = caught
+            winner = existing_documents([item.sha256]).get(item.sha256)
+            if winner is not None:
+                return duplicate_result(item.filename, winner)
+            if not is_race(caught):
+                break  # the database refuses this letter itself: trying again changes nothing
+            # A racing writer stored the same case number from other bytes; the next attempt
+            # sees its committed case and keeps this file as a re-issued letter.
+    assert error is not None
+    return store_refused(item, error, uploaded_by, lookups)
+
+
+def store_refused(item: PreparedDocument, error: DatabaseError, uploaded_by: User | None, lookups: Lookups) -> IngestResult:
+    """Keep a letter the database refused as a failed document that gives the database's reason."""
+    reason = f"the database refused to store this letter: {database_message(error)}"
+    logger.warning("%s: %s", item.filename, reason)
+    text = item.parsed.text if item.parsed is not None else item.outcome.text
+    for kept_text in (text, ""):  # without the text too, should the text be what it refuses
+        failed = PreparedDocument(item.filename, item.data, item.sha256, ParseOutcome(None, kept_text, reason))
+        try:
+            return write_batch([failed], uploaded_by, lookups)[0]
+        except DatabaseError as again:
+            if not is_about_the_letters(again):
                 raise
             winner = existing_documents([item.sha256]).get(item.sha256)
             if winner is not None:
                 return duplicate_result(item.filename, winner)
-            # A racing writer stored the same case number from other bytes; the next attempt
-            # sees its committed case and keeps this file as a re-issued letter.
-    raise RuntimeError(f"{item.filename}: could not be written after {SINGLE_WRITE_ATTEMPTS} attempts")
+    return IngestResult("failed", item.filename, f"{reason} (not stored; its original is kept in storage)")
 
 
-def is_deadlock(error: OperationalError) -> bool:
-    return getattr(error.__cause__, "sqlstate", None) == "40P01"
+# SQLSTATE classes of a failing server or connection rather than of the rows written: connection
+# (08), resources such as a full disk (53), shutdown (57), system (58), internal (XX). Writing
+# letter by letter would fail every one of them the same way, so the run stops instead.
+SERVER_TROUBLE_CLASSES = ("08", "53", "57", "58", "XX")
+# A unique key another writer took first, a deadlock, a serialization failure: worth a retry.
+RACE_SQLSTATES = frozenset({"23505", "40P01", "40001"})
+
+
+def is_about_the_letters(error: DatabaseError) -> bool:
+    """Whether the database refused the rows written (a conflict, a value it cannot store), not its own trouble."""
+    if isinstance(error, DataError | IntegrityError):  # includes psycopg's own checks, which have no SQLSTATE
+        return True
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    return sqlstate is not None and not sqlstate.startswith(SERVER_TROUBLE_CLASSES)
+
+
+def is_race(error: DatabaseError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) in RACE_SQLSTATES
+
+
+def database_message(error: DatabaseError) -> str:
+    """The database's own one-line reason, without the COPY context that quotes the whole row."""
+    diagnostic = getattr(error.__cause__, "diag", None)
+    primary = getattr(diagnostic, "message_primary", None)
+    return primary or (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def write_batch(items: list[PreparedDocument], uploaded_by: User | None, lookups: Lookups) -> list[IngestResult]:
@@ -359,7 +412,7 @@ def fill_document_result(document: SourceDocument, parsed: parsing.ParsedDecisio
     document.text = parsed.text
     document.status = SourceDocument.Status.PARSED
     document.error = ""
-    document.warnings = list(parsed.warnings)
+    document.warnings = [*parsed.warnings, *search_text_warnings(parsed)]
     document.parser_version = parsing.PARSER_VERSION
     document.parsed_at = timezone.now()
 
@@ -401,12 +454,80 @@ def fill_case_fields(case: Case, parsed: parsing.ParsedDecision, reviewer_ids: d
     case.diagnoses = list(parsed.diagnoses)
     case.determination_method = sections.pop("determination_method", None) or ""
     case.documents_reviewed = sections.pop("documents_reviewed", None) or ""
-    case.clinical_summary = sections.pop("clinical_summary", None) or ""
+    sections.pop("clinical_summary", None)  # searched: set below with the other search texts
     case.other_sections = {name: text for name, text in sections.items() if text}
     case.item_count = len(parsed.items)
     case.overturned_count = sum(1 for item in parsed.items if item.outcome == "overturned")
-    case.search_requests = "\n".join([*(item.request for item in parsed.items), *parsed.diagnoses])
-    case.search_rationales = "\n".join(item.rationale for item in parsed.items)
+    case.search_requests, case.clinical_summary, case.search_rationales = search_texts(parsed).fitted()
+
+
+# PostgreSQL refuses a search vector over 1 MB ("string is too long for tsvector"), and with it
+# the whole letter. Its searched text (requests, clinical summary, rationales) is cut to this
+# many characters, which no vector reaches: about 7 bytes of vector per character at worst
+# (distinct one-character words in a four-byte script), 2-3 for English. Real letters search
+# a few thousand characters; a letter over this is padded with junk or is many letters in one.
+SEARCH_TEXT_MAX_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class SearchTexts:
+    """The texts a case's search vector is computed from, in the order of their weight."""
+
+    requests: str
+    clinical_summary: str
+    rationales: str
+
+    @property
+    def length(self) -> int:
+        return len(self.requests) + len(self.clinical_summary) + len(self.rationales)
+
+    def fitted(self) -> tuple[str, str, str]:
+        """The three texts, the longest cut first so that together they fit the limit."""
+        texts = (self.requests, self.clinical_summary, self.rationales)
+        if self.length <= SEARCH_TEXT_MAX_CHARS:
+            return texts
+        lengths = fair_shares([len(text) for text in texts], SEARCH_TEXT_MAX_CHARS)
+        requests, summary, rationales = (cut_at_word(text, length) for text, length in zip(texts, lengths, strict=True))
+        return requests, summary, rationales
+
+
+def search_texts(parsed: parsing.ParsedDecision) -> SearchTexts:
+    return SearchTexts(
+        requests="\n".join([*(item.request for item in parsed.items), *parsed.diagnoses]),
+        clinical_summary=parsed.sections.get("clinical_summary") or "",
+        rationales="\n".join(item.rationale for item in parsed.items),
+    )
+
+
+def search_text_warnings(parsed: parsing.ParsedDecision) -> list[str]:
+    length = search_texts(parsed).length
+    if length <= SEARCH_TEXT_MAX_CHARS:
+        return []
+    return [
+        f"search text trimmed from {length:,} to {SEARCH_TEXT_MAX_CHARS:,} characters, the most PostgreSQL's"
+        " search vector holds: words past the cut are not found by a search, and the case's clinical summary"
+        " may be cut short (the document keeps the whole text)"
+    ]
+
+
+def fair_shares(lengths: list[int], budget: int) -> list[int]:
+    """Lengths that sum to at most ``budget``: short texts whole, the longer ones an equal share of the rest."""
+    shares = list(lengths)
+    remaining = budget
+    by_length = sorted(range(len(lengths)), key=lengths.__getitem__)
+    for position, index in enumerate(by_length):
+        shares[index] = min(lengths[index], remaining // (len(lengths) - position))
+        remaining -= shares[index]
+    return shares
+
+
+def cut_at_word(text: str, length: int) -> str:
+    """The first ``length`` characters of ``text``, less a word the cut would split."""
+    if len(text) <= length:
+        return text
+    head = text[:length]
+    last_space = max(head.rfind(" "), head.rfind("\n"))
+    return head[:last_space] if last_space > length // 2 else head
 
 
 def new_item(case: Case, parsed_item: parsing.ParsedItem, guideline_ids: dict[str, int], sources: dict[int, str]) -> DisputedItem:

@@ -1,0 +1,101 @@
+"""A letter the database cannot store as it is costs that letter alone, never its batch or the run.
+
+The case in point: a letter padded with 120,000 distinct words (1.3 MB of text) makes a search
+vector over PostgreSQL's 1 MB limit. It is stored with its search text trimmed (and a warning
+on its document); with the trimming off, the database refuses it and it fails alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.postgres.search import SearchQuery
+
+from decisions import services
+from decisions.ingestion.prepare import prepare_document
+from decisions.models import Case, SourceDocument
+from tests.ingest.conftest import run_command, write_letters
+from tests.ingest.letters import letter
+
+PADDING_WORDS = 120_000
+ALPHABET = "bcdfghjklmnpqrstvwxz"  # consonants only: no stemmer folds two of these words into one
+
+
+def padding_word(index: int) -> str:
+    """A made-up word per index, ten letters, all distinct."""
+    letters = []
+    while index or len(letters) < 10:
+        index, digit = divmod(index, len(ALPHABET))
+        letters.append(ALPHABET[digit])
+    return "".join(letters)
+
+
+def oversized_letter_text(number: int) -> str:
+    """A letter followed by 120,000 distinct words: its search vector would pass 1 MB."""
+    return letter(number).text() + "\n" + " ".join(padding_word(index) for index in range(PADDING_WORDS)) + "\n"
+
+
+def folder_with_oversized_letter(folder: Path) -> Path:
+    """Letters 1 and 3 as usual, letter 2 (read between them, in the same batch) oversized."""
+    write_letters(folder, [letter(1), letter(3)])
+    (folder / "CM16-9000002.txt").write_text(oversized_letter_text(2))
+    return folder
+
+
+@pytest.fixture
+def no_search_text_trimming(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limit as it was before the trimming: the database itself refuses the oversized letter."""
+    monkeypatch.setattr(services, "SEARCH_TEXT_MAX_CHARS", 10**9)
+
+
+def assert_oversized_letter_stored_trimmed() -> None:
+    case = Case.objects.get(case_number="CM16-9000002")
+    assert any("search text trimmed" in warning for warning in case.document.warnings)
+    assert len(case.search_rationales) <= services.SEARCH_TEXT_MAX_CHARS
+    assert len(case.document.text) > 1_000_000, "the document keeps the whole text"
+    found = Case.objects.filter(search_vector=SearchQuery(padding_word(7), config="english"))
+    assert list(found) == [case], "words before the cut are found"
+
+
+@pytest.mark.django_db
+def test_an_oversized_letter_is_stored_with_its_search_text_trimmed(tmp_path: Path) -> None:
+    run = run_command("ingest", str(folder_with_oversized_letter(tmp_path / "letters")))
+
+    assert (run.status, run.summary) == (0, "ingested 3, duplicates 0, failed 0"), run.stderr
+    assert_oversized_letter_stored_trimmed()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
+def test_an_oversized_letter_is_stored_trimmed_by_writer_processes_too(tmp_path: Path) -> None:
+    run = run_command("ingest", "--workers", "2", str(folder_with_oversized_letter(tmp_path / "letters")))
+
+    assert (run.status, run.summary) == (0, "ingested 3, duplicates 0, failed 0"), run.stderr
+    assert_oversized_letter_stored_trimmed()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_search_text_trimming")
+def test_a_letter_the_database_refuses_fails_alone_and_the_run_goes_on(tmp_path: Path) -> None:
+    run = run_command("ingest", str(folder_with_oversized_letter(tmp_path / "letters")))
+
+    assert (run.status, run.summary) == (1, "ingested 2, duplicates 0, failed 1")
+    assert "CM16-9000002.txt: the database refused to store this letter: string is too long for tsvector" in run.stderr
+    assert sorted(Case.objects.values_list("case_number", flat=True)) == ["CM16-9000001", "CM16-9000003"]
+    refused = SourceDocument.objects.get(filename__endswith="CM16-9000002.txt")
+    assert refused.status == "failed" and "string is too long for tsvector" in refused.error
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_search_text_trimming")
+def test_a_refused_letter_in_a_batch_leaves_every_neighbour_written() -> None:
+    texts = [letter(number).text() for number in range(11, 16)]
+    texts[3:3] = [oversized_letter_text(99)]
+    prepared = [prepare_document(text.encode(), f"{index}.txt") for index, text in enumerate(texts)]
+
+    results = services.ingest_parsed_batch(prepared)
+
+    assert [result.status for result in results] == ["ingested"] * 3 + ["failed"] + ["ingested"] * 2
+    assert Case.objects.count() == 5
+    assert SourceDocument.objects.get(filename="3.txt").error == results[3].message
