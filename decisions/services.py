@@ -1,14 +1,15 @@
 """The one write path: every letter enters the archive through this module.
 
-``ingest_document`` (one file: the admin's small uploads) and ``ingest_parsed_batch`` (many
-parsed files: the ``ingest`` command, the background worker) share every function that
+``ingest_document`` (one file) and ``ingest_parsed_batch`` (many parsed files: the ``ingest``
+command, the background worker that ingests admin uploads) share every function that
 creates documents, cases, reviewers, guidelines, items and citations; ``reparse_document``
 re-uses them to rewrite a case in place.
 
 Guarantees:
 - A letter is stored whole or not at all: its document row, case, items and citations are
-  written in one transaction (one per batch; a batch that hits a conflict is rolled back and
-  written again one letter at a time).
+  written in one transaction (one per batch; a batch the database refuses, for a conflict or
+  a value it cannot store, is rolled back and written again in halves down to single letters,
+  so a refused letter fails alone, kept as a failed document with the database's reason).
 - Idempotent by content: the unique constraint on ``SourceDocument.sha256`` decides which of
   two racing writers stores a file; the other reports "duplicate of <case>".
 - A re-issued letter (a case number already stored from other bytes) is kept as a failed
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.utils import timezone
@@ -38,7 +40,8 @@ from django.utils.text import slugify
 
 from decisions import parsing
 from decisions.ingestion.originals import save_original
-from decisions.ingestion.prepare import ParseOutcome, PreparedDocument, prepare_document, sha256_of
+from decisions.ingestion.parser_process import parse_within_limit
+from decisions.ingestion.prepare import ParseOutcome, PreparedDocument, sha256_of
 from decisions.ingestion.rows import insert_rows
 from decisions.models import Case, Citation, CitedBy, DisputedItem, Guideline, Reviewer, SourceDocument
 
@@ -108,7 +111,7 @@ def ingest_document(*, data: bytes, filename: str, uploaded_by: Uploader = None)
     if existing is not None:
         return duplicate_result(filename, existing)
     save_original_bytes(sha256, filename, data)
-    prepared = prepare_document(data, filename, sha256=sha256)
+    prepared = prepare_within_limit(data, filename, sha256)
     return ingest_parsed_batch([prepared], uploaded_by=uploaded_by)[0]
 
 
@@ -134,7 +137,7 @@ def reparse_document(*, document: SourceDocument, lookups: Lookups | None = None
         data = read_original(document)
     except OSError as error:
         return IngestResult("failed", document.filename, f"original missing from storage: {error}", document)
-    prepared = prepare_document(data, document.filename, sha256=document.sha256)
+    prepared = prepare_within_limit(data, document.filename, document.sha256)
     case = Case.objects.filter(document=document).first()
     if prepared.parsed is None:
         return record_reparse_failure(document, case, prepared)
@@ -145,6 +148,12 @@ def reparse_document(*, document: SourceDocument, lookups: Lookups | None = None
     except IntegrityError as error:
         lookups.forget_pending()
         return IngestResult("failed", document.filename, f"could not store the new parse: {error}".strip(), document, case)
+
+
+def prepare_within_limit(data: bytes, filename: str, sha256: str) -> PreparedDocument:
+    """One file parsed within IMR_PARSE_TIMEOUT_SECONDS, as every ingest parses."""
+    [outcome] = parse_within_limit([(filename, data, sha256)], float(settings.IMR_PARSE_TIMEOUT_SECONDS))
+    return PreparedDocument(filename, data, sha256, outcome)
 
 
 # --- batches --------------------------------------------------------------------------------

@@ -155,6 +155,8 @@ IMR_ZIP_MAX_TOTAL_BYTES = envint("IMR_ZIP_MAX_TOTAL_MB", 10 * IMR_MAX_ZIP_BYTES 
 IMR_ZIP_MAX_ENTRIES = envint("IMR_ZIP_MAX_ENTRIES", 100_000, minimum=1)
 IMR_ZIP_MAX_RATIO = envint("IMR_ZIP_MAX_RATIO", 100, minimum=1)
 IMR_UPLOAD_STAGING_DIR = DATA_DIR / "uploads"
+# A letter whose parse takes longer fails alone with that reason (0: no limit; parsed in-process).
+IMR_PARSE_TIMEOUT_SECONDS = envint("IMR_PARSE_TIMEOUT_SECONDS", 60, minimum=0)
 DATA_UPLOAD_MAX_NUMBER_FILES = envint("IMR_MAX_UPLOAD_FILES", 1000, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -25,7 +25,8 @@ from django.db import connection
 from decisions import services
 from decisions.ingestion.archives import ZipLimits
 from decisions.ingestion.candidate import Candidate, SourceError
-from decisions.ingestion.prepare import ParseOutcome, Payload, PreparedDocument, parse_payloads, refused_document, sha256_of
+from decisions.ingestion.parser_process import parse_within_limit
+from decisions.ingestion.prepare import ParseOutcome, Payload, PreparedDocument, refused_document, sha256_of
 from decisions.ingestion.sources import SourceLimits
 from decisions.ingestion.writers import WriteItem, exit_with_parent, parse_and_write, settings_for_writers, start_writer_process
 from decisions.services import IngestResult, Lookups, Uploader
@@ -49,6 +50,11 @@ def source_limits() -> SourceLimits:
         max_ratio=settings.IMR_ZIP_MAX_RATIO,
     )
     return SourceLimits(max_file_bytes=max_file, zip=zip_limits)
+
+
+def parse_timeout_seconds() -> float:
+    """How long one letter may take to parse (IMR_PARSE_TIMEOUT_SECONDS; 0: no limit, parsed in this process)."""
+    return float(settings.IMR_PARSE_TIMEOUT_SECONDS)
 
 
 @dataclass
@@ -132,15 +138,16 @@ class ParserPool:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        self.seconds = parse_timeout_seconds()
         self.processes = WorkerProcesses(workers, exit_with_parent) if workers > 1 else None
 
     def submit(self, payloads: list[Payload]) -> Callable[[], list[ParseOutcome]]:
         if self.processes is None or not payloads:
-            outcomes = parse_payloads(payloads)
+            outcomes = parse_within_limit(payloads, self.seconds)
             return lambda: outcomes
         size = max(1, -(-len(payloads) // (self.workers * 2)))
         chunks = [payloads[start : start + size] for start in range(0, len(payloads), size)]
-        futures = [self.processes.submit(parse_payloads, chunk) for chunk in chunks]
+        futures = [self.processes.submit(parse_within_limit, chunk, self.seconds) for chunk in chunks]
         return lambda: [outcome for future, chunk in zip(futures, chunks, strict=True) for outcome in self.collect(future, chunk)]
 
     def collect(self, future: Future[list[ParseOutcome]], chunk: list[Payload]) -> list[ParseOutcome]:

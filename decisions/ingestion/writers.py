@@ -18,7 +18,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from decisions.ingestion.prepare import ParseOutcome, PreparedDocument, parse_payload
+from decisions.ingestion.parser_process import parse_within_limit
+from decisions.ingestion.prepare import ParseOutcome, PreparedDocument
 
 if TYPE_CHECKING:
     from decisions.services import IngestResult, Lookups, Uploader
@@ -34,7 +35,7 @@ PARENT_CHECK_SECONDS = 0.5
 
 
 def settings_for_writers() -> dict[str, Any]:
-    """The parent's live database and storage settings, which a writer process must share.
+    """The parent's live database, storage and parse time limit settings, which a writer process must share.
 
     A spawned process re-reads the settings module, which is not enough: the test runner
     points the connection at its test database, and the test settings pick a fresh temporary
@@ -46,6 +47,7 @@ def settings_for_writers() -> dict[str, Any]:
     return {
         "DATABASES": {**settings.DATABASES, DEFAULT_DB_ALIAS: dict(connections[DEFAULT_DB_ALIAS].settings_dict)},
         "STORAGES": settings.STORAGES,
+        "IMR_PARSE_TIMEOUT_SECONDS": settings.IMR_PARSE_TIMEOUT_SECONDS,
     }
 
 
@@ -84,14 +86,20 @@ def parse_and_write(items: list[WriteItem], uploaded_by: Uploader) -> list[Inges
     global _lookups
     if _lookups is None:
         _lookups = services.Lookups()
-    prepared = [prepared_document(*item) for item in items]
-    results = services.ingest_parsed_batch(prepared, uploaded_by=uploaded_by, lookups=_lookups)
+    results = services.ingest_parsed_batch(prepared_documents(items), uploaded_by=uploaded_by, lookups=_lookups)
     return [light_result(result) for result in results]
 
 
-def prepared_document(filename: str, data: bytes, sha256: str, refusal: str) -> PreparedDocument:
-    outcome = ParseOutcome(None, "", refusal) if refusal else parse_payload(filename, data, sha256)
-    return PreparedDocument(filename, data, sha256, outcome)
+def prepared_documents(items: list[WriteItem]) -> list[PreparedDocument]:
+    """Each item parsed (within the time limit) or, when it carries a refusal, kept unparsed."""
+    from django.conf import settings
+
+    to_parse = [(filename, data, sha256) for filename, data, sha256, refusal in items if not refusal]
+    parsed = iter(parse_within_limit(to_parse, float(settings.IMR_PARSE_TIMEOUT_SECONDS)))
+    return [
+        PreparedDocument(filename, data, sha256, ParseOutcome(None, "", refusal) if refusal else next(parsed))
+        for filename, data, sha256, refusal in items
+    ]
 
 
 def light_result(result: IngestResult) -> IngestResult:

@@ -99,3 +99,9 @@ def manage(*args: str) -> list[str]:
 
 def run_manage(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(manage(*args), env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def parser_in_this_process(settings: object) -> None:
+    """No parse time limit: letters are parsed in this process, where a test can patch the parser."""
+    settings.IMR_PARSE_TIMEOUT_SECONDS = 0  # type: ignore[attr-defined]

@@ -71,3 +71,30 @@ gains that would justify this request now. Therefore, the request is {"not " if 
 def letter(number: int, **overrides: object) -> Letter:
     """The n-th test letter, with a case number of its own."""
     return Letter(case_number=f"CM16-{9000000 + number:07d}", **overrides)  # type: ignore[arg-type]
+
+
+# Consonants only: no stemmer folds two of the padding words into one.
+PADDING_ALPHABET = "bcdfghjklmnpqrstvwxz"
+PADDING_WORDS = 120_000
+
+
+def padding_word(index: int) -> str:
+    """A made-up word per index, ten letters, all distinct."""
+    letters = []
+    while index or len(letters) < 10:
+        index, digit = divmod(index, len(PADDING_ALPHABET))
+        letters.append(PADDING_ALPHABET[digit])
+    return "".join(letters)
+
+
+def oversized_letter_text(number: int) -> str:
+    """A letter followed by 120,000 distinct words (1.3 MB): its search vector would pass PostgreSQL's 1 MB."""
+    return letter(number).text() + "\n" + " ".join(padding_word(index) for index in range(PADDING_WORDS)) + "\n"
+
+
+def slow_pdf(number: int) -> bytes:
+    """A letter followed by about 2,500 pages of notes: seconds of pdfium's time to extract, where a letter takes ms."""
+    from decisions.samples import render_pdf
+
+    notes = "\n".join(f"Note {line} on the records reviewed for this dispute." for line in range(125_000))
+    return render_pdf(letter(number).text() + "\n" + notes)

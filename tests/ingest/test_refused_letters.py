@@ -16,24 +16,7 @@ from decisions import services
 from decisions.ingestion.prepare import prepare_document
 from decisions.models import Case, SourceDocument
 from tests.ingest.conftest import run_command, write_letters
-from tests.ingest.letters import letter
-
-PADDING_WORDS = 120_000
-ALPHABET = "bcdfghjklmnpqrstvwxz"  # consonants only: no stemmer folds two of these words into one
-
-
-def padding_word(index: int) -> str:
-    """A made-up word per index, ten letters, all distinct."""
-    letters = []
-    while index or len(letters) < 10:
-        index, digit = divmod(index, len(ALPHABET))
-        letters.append(ALPHABET[digit])
-    return "".join(letters)
-
-
-def oversized_letter_text(number: int) -> str:
-    """A letter followed by 120,000 distinct words: its search vector would pass 1 MB."""
-    return letter(number).text() + "\n" + " ".join(padding_word(index) for index in range(PADDING_WORDS)) + "\n"
+from tests.ingest.letters import letter, oversized_letter_text, padding_word
 
 
 def folder_with_oversized_letter(folder: Path) -> Path:

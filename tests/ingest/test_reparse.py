@@ -12,7 +12,8 @@ from decisions.services import ingest_document
 from tests.ingest.conftest import run_command
 from tests.ingest.letters import letter
 
-pytestmark = pytest.mark.django_db
+# The parser is patched in these tests: it must run in this process, not in the time-limited child.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("parser_in_this_process")]
 
 
 def fail_parsing(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -148,6 +148,7 @@ def test_a_batch_that_loses_a_race_settles_each_letter_alone(monkeypatch: pytest
     assert Case.objects.count() == 2
 
 
+@pytest.mark.usefixtures("parser_in_this_process")
 def test_a_crashing_parser_fails_the_file_not_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
     from decisions import parsing
 
