@@ -21,9 +21,9 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from decisions import parsing
-from decisions.ingestion.uploads import SMALL_UPLOAD_MAX_FILES, ingest_uploads_now, is_small_upload, stage_uploads, upload_refusal
+from decisions.ingestion.uploads import stage_uploads, upload_refusal
 from decisions.models import Case, Citation, DisputedItem, Guideline, Reviewer, SourceDocument, UploadBatch
-from decisions.services import IngestResult, Lookups, reparse_document, reparse_summary
+from decisions.services import Lookups, reparse_document, reparse_summary
 from decisions.tasks import ingest_upload_batch
 
 
@@ -215,23 +215,18 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         require_upload_permission(request)
         form = UploadLettersForm(request.POST or None, request.FILES or None)
-        results: list[IngestResult] = []
         if request.method == "POST" and form.is_valid():
-            uploads = form.cleaned_data["letters"]
-            if not is_small_upload(uploads):
-                batch = stage_uploads(uploads, uploaded_by=request.user)
-                ingest_upload_batch.enqueue(batch.pk)
-                return redirect("admin:decisions_uploadbatch_progress", batch_id=batch.pk)
-            results = ingest_uploads_now(uploads, uploaded_by=request.user)
+            # Parsing is the worker's: the request only stages the files and queues them.
+            batch = stage_uploads(form.cleaned_data["letters"], uploaded_by=request.user)
+            ingest_upload_batch.enqueue(batch.pk)
+            return redirect("admin:decisions_uploadbatch_progress", batch_id=batch.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Upload letters",
             "form": form,
-            "rows": [result_row(result.as_row()) for result in results],
             "max_file_mb": settings.IMR_MAX_FILE_BYTES // (1024 * 1024),
             "max_zip_mb": settings.IMR_MAX_ZIP_BYTES // (1024 * 1024),
-            "small_upload_files": SMALL_UPLOAD_MAX_FILES,
         }
         return TemplateResponse(request, "admin/decisions/sourcedocument/upload.html", context)
 

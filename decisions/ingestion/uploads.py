@@ -1,9 +1,10 @@
-"""Admin uploads: checks at the door, small uploads at once, large ones staged for the worker.
+"""Admin uploads: checks at the door, then staged for the worker; nothing is parsed in the request.
 
-A small upload (a few letters, no zip) is ingested during the request and answered with a
-table. A large one is written to a staging folder under IMR_DATA_DIR first, recorded as an
-``UploadBatch`` and ingested by ``decisions.tasks.ingest_upload_batch`` in the background
-worker, through the same pipeline as the ``ingest`` command.
+The web request only checks each file (type, size, text encoding, zip structure), writes it to
+a staging folder under IMR_DATA_DIR, records an ``UploadBatch`` and enqueues it. The background
+worker (``decisions.tasks.ingest_upload_batch``) ingests it through the same pipeline as the
+``ingest`` command, with its time limit per letter: a letter that traps the parser can hold
+neither a web worker nor the upload's other letters.
 """
 
 from __future__ import annotations
@@ -24,11 +25,9 @@ from decisions.ingestion.candidate import Candidate
 from decisions.ingestion.pipeline import Ingester, Totals, source_limits
 from decisions.ingestion.sources import LETTER_SUFFIXES, file_reader
 from decisions.models import UploadBatch
-from decisions.services import IngestResult, Uploader, ingest_document, uploader
+from decisions.services import Uploader, uploader
 from decisions.storage import make_private_folders, private_opener
 
-# Uploads up to this many files, none of them a zip, are ingested while the browser waits.
-SMALL_UPLOAD_MAX_FILES = 20
 SNIFF_BYTES = 8192
 _TEXT_CONTROL_BYTES = frozenset(range(0, 9)) | {11} | frozenset(range(14, 32))
 
@@ -76,23 +75,7 @@ def text_refusal(name: str, upload: UploadedFile) -> str | None:
     return f"{name}: text is neither UTF-8 nor Windows-1252"
 
 
-def is_small_upload(uploads: Sequence[UploadedFile]) -> bool:
-    return len(uploads) <= SMALL_UPLOAD_MAX_FILES and not any(is_zip(upload) for upload in uploads)
-
-
-def is_zip(upload: UploadedFile) -> bool:
-    return Path(upload.name or "").suffix.lower() == ".zip"
-
-
-def ingest_uploads_now(uploads: Sequence[UploadedFile], *, uploaded_by: Uploader) -> list[IngestResult]:
-    results = []
-    for upload in uploads:
-        upload.seek(0)
-        results.append(ingest_document(data=upload.read(), filename=upload.name or "upload", uploaded_by=uploaded_by))
-    return results
-
-
-# --- large uploads: staged, then run by the worker --------------------------------------------
+# --- staged, then run by the worker -------------------------------------------------------------
 
 
 def staging_root() -> Path:

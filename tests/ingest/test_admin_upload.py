@@ -1,4 +1,4 @@
-"""The admin's upload page: permission, checks at the door, small uploads at once, large ones via the worker."""
+"""The admin's upload page: permission, checks at the door, then every upload staged for the worker."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
+from decisions import parsing
 from decisions.models import Case, SourceDocument, UploadBatch
 from decisions.samples import render_pdf
 from tests.ingest.conftest import run_manage
-from tests.ingest.letters import letter
+from tests.ingest.letters import letter, oversized_letter_text, slow_pdf
 
 UPLOAD_URL = "/admin/decisions/sourcedocument/upload/"
 
@@ -56,23 +58,32 @@ def test_the_changelist_links_to_the_upload_page_for_uploaders_only() -> None:
 
 
 @pytest.mark.django_db
-def test_a_small_upload_is_answered_with_one_row_per_file() -> None:
+def test_an_upload_is_only_staged_and_queued_in_the_request(
+    monkeypatch: pytest.MonkeyPatch, settings: object, tmp_path: Path
+) -> None:
+    settings.IMR_PARSE_TIMEOUT_SECONDS = 0  # type: ignore[attr-defined]  # a parse would run here, and break
+    settings.IMR_UPLOAD_STAGING_DIR = tmp_path / "staging"  # type: ignore[attr-defined]
+
+    def no_parsing_in_a_request(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a web request parsed a letter")
+
+    monkeypatch.setattr(parsing, "extract_text", no_parsing_in_a_request)
+    monkeypatch.setattr(parsing, "parse_text", no_parsing_in_a_request)
     client = client_for(staff("uploader", can_upload=True))
-    client.post(UPLOAD_URL, {"letters": [text_upload(1)]})
     pdf = SimpleUploadedFile("CM16-9000002.pdf", render_pdf(letter(2).text()), "application/pdf")
-    junk = SimpleUploadedFile("menu.txt", b"Soup of the day: lentil.", "text/plain")
 
-    response = client.post(UPLOAD_URL, {"letters": [text_upload(1), pdf, junk]})
+    response = client.post(UPLOAD_URL, {"letters": [text_upload(1), pdf]})
 
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert page.count('<tr class="result-') == 3
-    assert '<tr class="result-duplicate">' in page and 'href="/decisions/CM16-9000001/"' in page
-    assert '<tr class="result-ingested">' in page and 'href="/decisions/CM16-9000002/"' in page
-    assert '<tr class="result-failed">' in page
-    assert Case.objects.count() == 2
-    assert SourceDocument.objects.get(filename="menu.txt").status == "failed"
-    assert SourceDocument.objects.get(filename="CM16-9000002.pdf").uploaded_by.username == "uploader"
+    batch = UploadBatch.objects.get()
+    assert response.status_code == 302 and response.url == f"{UPLOAD_URL}{batch.pk}/"
+    assert (batch.status, batch.total, [entry["name"] for entry in batch.staged_files]) == (
+        "queued",
+        2,
+        ["CM16-9000001.txt", "CM16-9000002.pdf"],
+    )
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "decisions.tasks.ingest_upload_batch" and task.args_kwargs["args"] == [batch.pk]
+    assert SourceDocument.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -116,6 +127,8 @@ def test_a_large_upload_is_staged_and_completed_by_the_worker(
     with zipfile.ZipFile(archive, "w") as out:
         for number in range(1, 31):
             out.writestr(f"batch/CM16-{9000000 + number}.txt", letter(number).text())
+        out.writestr("batch/CM16-9000031.txt", oversized_letter_text(31))
+        out.writestr("batch/CM16-9000032.pdf", slow_pdf(32))
     upload = SimpleUploadedFile("batch.zip", archive.getvalue(), "application/zip")
 
     response = client.post(UPLOAD_URL, {"letters": [upload]})
@@ -125,13 +138,17 @@ def test_a_large_upload_is_staged_and_completed_by_the_worker(
     waiting = client.get(response.url).content.decode()
     assert '<meta http-equiv="refresh"' in waiting and "Waiting for the background worker" in waiting
 
-    worker = run_manage(subprocess_env, "db_worker", "--batch", "--no-startup-delay", "--no-reload")
+    worker_env = {**subprocess_env, "IMR_PARSE_TIMEOUT_SECONDS": "1"}
+    worker = run_manage(worker_env, "db_worker", "--batch", "--no-startup-delay", "--no-reload")
 
     assert worker.returncode == 0, worker.stderr
     batch.refresh_from_db()
-    assert (batch.status, batch.ingested, batch.duplicates, batch.failed) == ("done", 30, 0, 0)
+    assert (batch.status, batch.ingested, batch.duplicates, batch.failed) == ("done", 31, 0, 1)
     done = client.get(response.url).content.decode()
     assert '<meta http-equiv="refresh"' not in done
-    assert done.count('<tr class="result-ingested">') == 30 and 'href="/decisions/CM16-9000030/"' in done
-    assert Case.objects.count() == 30
+    assert done.count('<tr class="result-ingested">') == 31 and 'href="/decisions/CM16-9000031/"' in done
+    assert "parsing took longer than 1 s" in done
+    assert Case.objects.count() == 31
+    assert any("search text trimmed" in warning for warning in Case.objects.get(case_number="CM16-9000031").document.warnings)
+    assert SourceDocument.objects.get(filename="batch.zip!batch/CM16-9000032.pdf").status == "failed"
     assert not any((tmp_path / "staging").rglob("*.zip")), "staged copies are removed once stored"
