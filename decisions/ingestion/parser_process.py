@@ -97,7 +97,8 @@ class ParserProcess:
             ready = False
         if not ready:
             process.kill()
-            raise RuntimeError(f"the parser process did not start within {STARTUP_SECONDS} s (exit code {process.exitcode})")
+            process.join()
+            raise RuntimeError(f"the parser process did not start (exit code {process.exitcode}; it has {STARTUP_SECONDS} s)")
         self.process, self.connection = process, parent_end
         return parent_end
 
