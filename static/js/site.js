@@ -144,10 +144,10 @@
       event.preventDefault();
       stepped = null;
       search();
-    } else if (!event.altKey && event.key !== " " && STEPPING_KEYS.test(event.key)) {
+    } else if (event.key === " " || event.key === "F4" || event.altKey) {
+      stepped = null; // Space, F4 or Alt+Down open the list: a choice made there applies at once
+    } else if (STEPPING_KEYS.test(event.key)) {
       stepped = field;
-    } else {
-      stepped = null; // Alt+Down, Space or F4 open the list: a choice made there applies at once
     }
   });
   document.addEventListener("pointerdown", function (event) {
