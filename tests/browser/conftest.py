@@ -101,7 +101,12 @@ def phone(browser):  # type: ignore[no-untyped-def]
 def list_requests(page) -> list[str]:  # type: ignore[no-untyped-def]
     """The addresses of the search requests the page sends (full loads and live ones), as it sends them."""
     sent: list[str] = []
-    page.on("request", lambda request: sent.append(request.url) if "/decisions/?" in request.url or request.url.endswith("/decisions/") else None)
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request.url) if "/decisions/?" in request.url or request.url.endswith("/decisions/") else None
+        ),
+    )
     return sent
 
 
