@@ -30,7 +30,10 @@ def strict_page(browser, live_server):  # type: ignore[no-untyped-def]
     context.route(f"{live_server.url}/**", with_policy)
     page = context.new_page()
     page.console_reports = []  # type: ignore[attr-defined]
-    page.on("console", lambda message: page.console_reports.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: page.console_reports.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
 
