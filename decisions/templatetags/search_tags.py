@@ -19,6 +19,7 @@ from decisions.filters import PARAM_LABELS, Sort
 from decisions.models import Case, Citation, DisputedItem, Guideline, Outcome, Sex, Source
 from decisions.parsing.taxonomy import CATEGORIES, SUBCATEGORIES
 from decisions.selectors import FACETS_BY_NAME, Facet, FacetValue, ItemRow, SearchResult, Suggestion, facet_params
+from decisions.templatetags.guideline_tags import GUIDELINE, reference_kind
 
 register = template.Library()
 
@@ -96,6 +97,8 @@ def chip_value(name: str, cleaned: Mapping[str, Any]) -> str:
         return f"{label} › {SUBCATEGORIES.get(value, {}).get(subcategory, subcategory)}" if subcategory else label
     if name == "guideline":
         return Guideline.objects.filter(slug=value).values_list("title", flat=True).first() or value
+    if name == "specialty":
+        return current_index().specialty_names.get(value, value)
     labels: dict[str, Mapping[str, str]] = {
         "outcome": dict(Outcome.choices),
         "source": dict(Source.choices),
@@ -203,13 +206,40 @@ def subcategories_of(category: str) -> list[tuple[str, str]]:
     return list(SUBCATEGORIES.get(category, {}).items())
 
 
+@dataclass
+class OptionGroup:
+    label: str
+    options: list[tuple[str, str]]
+
+
 @register.simple_tag
-def search_suggestions() -> dict[str, list[tuple[str, str]]]:
-    """Known guideline and specialty slugs with their names, offered as the form's text fields are typed."""
+def search_suggestions() -> dict[str, Any]:
+    """The guidelines (grouped by source, web pages and articles apart) and reviewer specialties
+    the form offers by name; the value sent, and kept in the address, is the slug."""
+    groups: dict[str, list[tuple[str, str]]] = {label: [] for label in GUIDELINE_GROUPS.values()}
+    for guideline in Guideline.objects.order_by("title").only("slug", "title", "source"):
+        groups[guideline_group(guideline)].append((guideline.slug, guideline.title))
+    specialties = sorted(current_index().specialty_names.items(), key=lambda pair: pair[1].lower())
     return {
-        "guidelines": list(Guideline.objects.order_by("slug").values_list("slug", "title")),
-        "specialties": sorted(current_index().specialty_names.items()),
+        "guidelines": [OptionGroup(label, options) for label, options in groups.items() if options],
+        "guideline_slugs": {slug for options in groups.values() for slug, _ in options},
+        "specialties": specialties,
+        "specialty_slugs": {slug for slug, _ in specialties},
     }
+
+
+GUIDELINE_GROUPS = {
+    Source.MTUS.value: "MTUS",
+    Source.ODG.value: "ODG",
+    Source.OTHER.value: "Other guidelines",
+    "reference": "Web pages and other references",
+}
+
+
+def guideline_group(guideline: Guideline) -> str:
+    if reference_kind(guideline) != GUIDELINE:
+        return GUIDELINE_GROUPS["reference"]
+    return GUIDELINE_GROUPS.get(guideline.source, GUIDELINE_GROUPS[Source.OTHER.value])
 
 
 @register.filter
@@ -236,3 +266,9 @@ def percent(part: int, whole: int) -> str:
 @register.simple_tag
 def suggestion_href(params: QueryDict, suggestion: Suggestion) -> str:
     return query_string(params, drop=tuple(suggestion.params), updates=suggestion.params)
+
+
+@register.filter
+def filter_count(result: SearchResult) -> int:
+    """How many filters narrow the search beyond its words (a treatment with its subcategory is one)."""
+    return len([name for name in result.active if name not in ("q", "subcategory")])
