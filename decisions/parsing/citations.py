@@ -145,11 +145,26 @@ _FIRST_SENTENCE_END = re.compile(r"(?<=[a-z)])\.\s")
 _UPTODATE_TOPIC_END = re.compile(r":|,|\baccessed\b")
 
 
-def parse_guideline_text(text: str, *, lenient: bool = False) -> list[Citation]:
+# A guideline line cites a handful of works. Far more is not a citation list, and layout D
+# copies its guideline citations into every item: the output would grow as their product.
+MAX_CITATIONS = 50
+
+
+def parse_guideline_text(text: str, *, lenient: bool = False, warnings: list[str] | None = None) -> list[Citation]:
     """All citations on one guideline line; [] when it cites no medical evidence.
 
     `lenient` finds MTUS part names anywhere (prose layouts without "Decision based on MTUS").
+    At most MAX_CITATIONS are kept; `warnings` is told when there were more.
     """
+    citations = _citations_in(text, lenient)
+    if len(citations) > MAX_CITATIONS:
+        if warnings is not None:
+            warnings.append(f"a guideline text cites {len(citations)} works: only the first {MAX_CITATIONS} were read")
+        del citations[MAX_CITATIONS:]
+    return citations
+
+
+def _citations_in(text: str, lenient: bool) -> list[Citation]:
     view = keyword_view(text)
     if "cite" in view and _NO_EVIDENCE.search(text):
         return []

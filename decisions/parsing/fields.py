@@ -6,6 +6,7 @@ import difflib
 import re
 
 from .models import ReviewerInfo
+from .textutil import keyword_view
 
 # ------------------------------------------------------------------ patient
 
@@ -37,7 +38,7 @@ def patient_age_sex(summary: str) -> tuple[int | None, str | None]:
     if sex_word is None:
         only = _SEX_ONLY.search(summary)
         sex_word = only.group(1) if only else None
-    return age, (_SEX_WORDS[sex_word.lower()] if sex_word else None)
+    return age, (_SEX_WORDS[keyword_view(sex_word)] if sex_word else None)
 
 
 # ------------------------------------------------------------------ diagnoses
@@ -143,7 +144,7 @@ def states_from(value: str, warnings: list[str] | None = None) -> tuple[list[str
         piece = piece.strip(" .")
         if not piece:
             continue
-        found = [STATES[" ".join(m.group(1).lower().split())] for m in _STATE_NAME.finditer(piece)]
+        found = [STATES[" ".join(keyword_view(m.group(1)).split())] for m in _STATE_NAME.finditer(piece)]
         found += [m.group(1) for m in _STATE_CODE.finditer(piece) if m.group(1) in _CODES]
         if not found:
             unknown.append(piece)

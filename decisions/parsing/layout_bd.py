@@ -71,7 +71,7 @@ def read_b(lines: list[str]) -> Reading:
         "documents_reviewed": join_lines(labelled.get("documents", "").split("\n")) or None,
         "credentials": join_lines(reading.credentials.split("\n")) or None,
     }
-    details = _b_item_details(detail)
+    details = _b_item_details(detail, reading.warnings)
     if len(starts) > MAX_ITEMS:
         reading.warnings.append(items_beyond_limit(len(starts)))
     for index, start in enumerate(starts[:MAX_ITEMS]):
@@ -93,7 +93,7 @@ def read_b(lines: list[str]) -> Reading:
     return reading
 
 
-def _b_item_details(detail: str) -> dict[int, tuple[list[Citation], list[Citation], str]]:
+def _b_item_details(detail: str, warnings: list[str]) -> dict[int, tuple[list[Citation], list[Citation], str]]:
     starts = list(_B_ITEM_START.finditer(detail))
     # Item numbers have two digits: of blocks with the same number the last one counts, and
     # only those (a hundred at most) are read.
@@ -109,8 +109,8 @@ def _b_item_details(detail: str) -> dict[int, tuple[list[Citation], list[Citatio
         er_text = block[er_at.end() : why_at.start() if why_at else None] if er_at else ""
         rationale = block[why_at.end() :] if why_at else ""
         found[number] = (
-            parse_guideline_text(join_lines(ca_text.split("\n")), lenient=True),
-            parse_guideline_text(join_lines(er_text.split("\n")), lenient=True),
+            parse_guideline_text(join_lines(ca_text.split("\n")), lenient=True, warnings=warnings),
+            parse_guideline_text(join_lines(er_text.split("\n")), lenient=True, warnings=warnings),
             join_lines(rationale.split("\n")),
         )
     return found
@@ -160,7 +160,7 @@ def read_d(lines: list[str]) -> Reading:
         rationale_texts = [join_lines(rationale.split("\n")) for rationale in rationales[:MAX_ITEMS]]
     if len(issues) > MAX_ITEMS:
         reading.warnings.append(items_beyond_limit(len(issues)))
-    reviewer = parse_guideline_text(join_lines(blocks.get("guidelines", "").split("\n")), lenient=True)
+    reviewer = parse_guideline_text(join_lines(blocks.get("guidelines", "").split("\n")), lenient=True, warnings=reading.warnings)
     if "guidelines" not in blocks:
         reading.warnings.append("no guideline section found")
     outcomes: dict[str, str | None] = {}  # by rationale text: a shared one is read once

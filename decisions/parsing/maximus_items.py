@@ -139,7 +139,7 @@ def _citations(paragraphs: dict[str, str], name: str, position: int, label: str,
     if text is None:
         warnings.append(f"item {position}: no {label} line found")
         return []
-    citations = parse_guideline_text(text)
+    citations = parse_guideline_text(text, warnings=warnings)
     if not citations and "did not cite" not in text.lower():
         warnings.append(f"item {position}: {label} names no guideline that could be read")
     return citations

@@ -520,9 +520,17 @@ _COMPILED_RULES: list[tuple[InOrder, frozenset[str] | None, str, str]] = [
 ]
 
 
+# Requests run to a line or two (the real letters' longest is under 200 characters). Reading
+# a longer one no further keeps each item's cost bounded: some 60 rules each scan the text.
+CLASSIFIED_LENGTH = 2000
+
+
 def classify_request(request: str) -> tuple[str | None, str | None]:
-    """(category slug, subcategory slug) for a request; (None, None) for an empty request."""
-    text = " ".join(request.split())
+    """(category slug, subcategory slug) for a request; (None, None) for an empty request.
+
+    Only the request's first CLASSIFIED_LENGTH characters are read.
+    """
+    text = " ".join(request[:CLASSIFIED_LENGTH].split())
     if not text:
         return None, None
     view = keyword_view(text)

@@ -48,6 +48,8 @@ def keyword_view(text: str) -> str:
 
     Any ASCII word that a case-insensitive regex can match in `text` is a substring of the
     view, so `word not in view` safely skips the regex. Not for positions: lengths may differ.
+    For the same reason, a word such a regex matched is looked up in a table of lower-case
+    words by its view: "ſix" matches "six" but str.lower() leaves it "ſix".
     """
     if not text.isascii():
         text = text.translate(_IGNORECASE_TWINS)
@@ -179,7 +181,9 @@ _MONTHS = {
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 NUMERIC_DATE = r"\d{1,2}\s?[/-]\s?\d{1,2}\s?[/-]\s?(?:\d{4}|\d{2})(?!\d)"
 WORDY_DATE = rf"(?:{_MONTH_NAMES})\.?\s+\d{{1,2}},?\s+\d{{4}}"
-DATE_PATTERN = rf"(?:{NUMERIC_DATE}|{WORDY_DATE})"
+# The look-ahead on the first characters (a digit or a month's initial, case folded as the
+# rest) rejects most positions with one test instead of trying two dozen month names.
+DATE_PATTERN = rf"(?=[\dadfjmnos])(?:{NUMERIC_DATE}|{WORDY_DATE})"
 _NUMERIC = re.compile(r"(\d{1,2})\s?[/-]\s?(\d{1,2})\s?[/-]\s?(\d{4}|\d{2})")
 _WORDY = re.compile(rf"({_MONTH_NAMES})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})", re.I)
 DATE_RE = re.compile(DATE_PATTERN, re.I)
@@ -197,7 +201,7 @@ def parse_date(value: str) -> date | None:
         match = _WORDY.search(value)
         if not match:
             return None
-        month = _MONTHS[match.group(1).lower()]
+        month = _MONTHS[keyword_view(match.group(1))]
         day, year = int(match.group(2)), int(match.group(3))
     try:
         return date(year, month, day)

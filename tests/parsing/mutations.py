@@ -225,6 +225,23 @@ def unicode_oddities(rng: random.Random, text: str) -> str:
     return "".join(chars)
 
 
+# Non-ASCII letters that case-insensitive regexes match as ASCII ones ("ſix" matches "six").
+CASE_TWINS = {
+    "i": ["\u0130", "\u0131"],
+    "s": ["\u017f"],
+    "k": ["\u212a"],
+    "I": ["\u0130", "\u0131"],
+    "S": ["\u017f"],
+    "K": ["\u212a"],
+}
+
+
+def case_twins(rng: random.Random, text: str) -> str:
+    """Some i, s and k replaced by the letters that match them case-insensitively."""
+    share = rng.choice((0.05, 0.3, 1.0))
+    return "".join(rng.choice(CASE_TWINS[char]) if char in CASE_TWINS and rng.random() < share else char for char in text)
+
+
 def nuls_and_controls(rng: random.Random, text: str) -> str:
     chars = list(text)
     for _ in range(rng.randint(1, 60)):
@@ -262,6 +279,7 @@ MUTATIONS: dict[str, Callable[[random.Random, str], str | bytes]] = {
     "huge_line": huge_line,
     "unicode_oddities": unicode_oddities,
     "nuls_and_controls": nuls_and_controls,
+    "case_twins": case_twins,
     "token_insertion": token_insertion,
 }
 # Big inputs are rarer, so that a run covers many more small ones in the same time.

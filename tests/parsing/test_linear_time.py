@@ -180,3 +180,52 @@ def test_b_summary_item_without_a_verdict_is_warned_and_does_not_swallow_the_nex
     decision = parse_text(text)
     assert [item.request for item in decision.items] == ["six sessions of aquatic therapy"]
     assert "item 1: no 'is (not) medically necessary' verdict found" in decision.warnings
+
+
+def test_layout_d_guideline_citations_are_capped_so_items_do_not_multiply_them() -> None:
+    from decisions.parsing.citations import MAX_CITATIONS
+
+    cited = "MTUS Chronic Pain Medical Treatment Guidelines, Epidural steroid injections, Page(s): 46, as they"
+    text = letter_with(LAYOUT_D, cited, "MTUS Knee Complaints, ODG; Official Disability Guidelines; " * 2000)
+    decision = parse_text(text)
+    assert [len(item.reviewer_guidelines) for item in decision.items] == [MAX_CITATIONS, MAX_CITATIONS]
+    assert f"a guideline text cites 6000 works: only the first {MAX_CITATIONS} were read" in decision.warnings
+
+
+# ------------------------------------------------------------- a megabyte of any shape
+
+MEGABYTE = 1_000_000
+
+
+def to_a_megabyte(head: str, repeated: str, tail: str = "") -> str:
+    return head + repeated * ((MEGABYTE - len(head) - len(tail)) // len(repeated) + 1) + tail
+
+
+MEGABYTE_LETTERS = {
+    "B summary items without verdict": to_a_megabyte(
+        "Notice of Independent Medical Review Determination\n",
+        "1) MAXIMUS Federal Services, Inc. has determined the request for x\n",
+    ),
+    "B detail items without colon": to_a_megabyte(
+        "INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE\n", "1) Regarding the request for x\n"
+    ),
+    "injury words in the summary": letter_with(LAYOUT_C, "tunnel syndrome.", to_a_megabyte("", "an injury on the ")),
+    "numbered D issues": letter_with(LAYOUT_D, "2. Twelve (12) sessions of chiropractic care\n", to_a_megabyte("", "1.\n")),
+    "one item header of post-op words": letter_with(
+        LAYOUT_C, "EMG/NCV of both upper extremities:", to_a_megabyte("", "post op ", ":")
+    ),
+    "many items": letter_with(
+        LAYOUT_C, "EMG/NCV of both upper extremities: Overturned\n", to_a_megabyte("", "Knee MRI: Upheld\n")
+    ),
+    "the letter on one line a hundred times": " ".join([LAYOUT_C.replace("\n", " ")] * (MEGABYTE // len(LAYOUT_C) + 1)),
+    "licensed in, again and again": letter_with(LAYOUT_D, "is licensed in Washington.", to_a_megabyte("", "is licensed in ")),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(MEGABYTE_LETTERS))
+def test_a_megabyte_letter_of_any_shape_parses_in_seconds(shape: str) -> None:
+    """A guard with room to spare: the aim is under 2 s on this machine, most take well under 1 s."""
+    text = MEGABYTE_LETTERS[shape]
+    assert len(text) >= MEGABYTE
+    seconds = cpu_seconds(lambda: parse_or_refuse(text), rounds=1)
+    assert seconds < 10, f"{shape}: {seconds:.1f}s for {len(text)} characters"
