@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 from .models import Citation
-from .textutil import keyword_view
+from .textutil import InOrder, keyword_view
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,21 @@ _PART_RE = re.compile(
 # keyword_view, so its case is already folded). _PART_RE itself still checks each candidate.
 _PART_CANDIDATE_START = re.compile(r"[,;]|(?:and|mtus|acoem)\s")
 _LENIENT_PART_RE = re.compile("|".join(f"(?P<p{index}>{part.pattern})" for index, part in enumerate(MTUS_PARTS)), re.I)
+# Every word a part name can start with (its optional "ACOEM" or "Chapter N" included): the
+# lenient pattern, tried at every character, costs about a second a megabyte; these words,
+# looked for in the keyword_view, leave it a few positions to try.
+_PART_FIRST_WORDS = (
+    "acoem",
+    "chapter",
+    "chronic",
+    "acupuncture",
+    "opioid",
+    "post",
+    "general",
+    "stress",
+    *(re.match(r"[a-z]+", spelling).group() for _number, _name, spelling in _BODY_CHAPTERS),  # type: ignore[union-attr]
+)
+_LENIENT_CANDIDATE_START = re.compile("(?=" + "|".join(_PART_FIRST_WORDS) + ")")
 _NO_EVIDENCE = re.compile(r"did\s+not\s+cite\s+any\s+(?:medical\s+)?evidence", re.I)
 _MTUS_START = re.compile(r"Decision\s+based\s+on\s+(?:the\s+)?(?:CA\s+)?MTUS\b:?", re.I)
 _NON_MTUS_START = re.compile(r"Decision\s+based\s+on\s+Non[-\s]*MTUS\s*(?:Citations?)?:?|\bNon[-\s]*MTUS\s+Citations?:?", re.I)
@@ -99,10 +114,11 @@ _OTHER_START = re.compile(
     r"(?:\band\s+)?(?=Other\s+Medical\s+Treatment\s+Guidelines|Harris\s+J\b|UpToDate)|(?<=,\s)(?=https?://)",
     re.I,
 )
-_OTHER_TITLES = [
+# InOrder: a segment with many "acoem practice" and no "3" would make ".*3" quadratic.
+_OTHER_TITLES: list[tuple[re.Pattern[str] | InOrder, str]] = [
     (re.compile(r"up\s*to\s*date", re.I), "UpToDate"),
     (
-        re.compile(r"\b3rd\s+ed|acoem\s*:|acoem\s+(?:practice|occupational).*3", re.I),
+        InOrder(r"\b3rd\s+ed|acoem\s*:|acoem\s+(?:practice|occupational).*3", re.I),
         "ACOEM Occupational Medicine Practice Guidelines, 3rd Edition",
     ),
     (re.compile(r"harris\s+j\b|2nd\s+edition|acoem", re.I), "ACOEM Occupational Medicine Practice Guidelines, 2nd Edition"),
@@ -129,11 +145,26 @@ _FIRST_SENTENCE_END = re.compile(r"(?<=[a-z)])\.\s")
 _UPTODATE_TOPIC_END = re.compile(r":|,|\baccessed\b")
 
 
-def parse_guideline_text(text: str, *, lenient: bool = False) -> list[Citation]:
+# A guideline line cites a handful of works. Far more is not a citation list, and layout D
+# copies its guideline citations into every item: the output would grow as their product.
+MAX_CITATIONS = 50
+
+
+def parse_guideline_text(text: str, *, lenient: bool = False, warnings: list[str] | None = None) -> list[Citation]:
     """All citations on one guideline line; [] when it cites no medical evidence.
 
     `lenient` finds MTUS part names anywhere (prose layouts without "Decision based on MTUS").
+    At most MAX_CITATIONS are kept; `warnings` is told when there were more.
     """
+    citations = _citations_in(text, lenient)
+    if len(citations) > MAX_CITATIONS:
+        if warnings is not None:
+            warnings.append(f"a guideline text cites {len(citations)} works: only the first {MAX_CITATIONS} were read")
+        del citations[MAX_CITATIONS:]
+    return citations
+
+
+def _citations_in(text: str, lenient: bool) -> list[Citation]:
     view = keyword_view(text)
     if "cite" in view and _NO_EVIDENCE.search(text):
         return []
@@ -154,7 +185,7 @@ def parse_guideline_text(text: str, *, lenient: bool = False) -> list[Citation]:
 
 def parse_mtus(text: str, *, lenient: bool = False) -> list[Citation]:
     """'Low Back Complaints 2004, Section(s): X, and Chronic Pain ...' -> one citation a part."""
-    matches = [m for m in _LENIENT_PART_RE.finditer(text)] if lenient else _part_names(text)
+    matches = _lenient_part_names(text) if lenient else _part_names(text)
     matches = [m for m in matches if m.lastgroup]
     citations = []
     for index, match in enumerate(matches):
@@ -183,6 +214,23 @@ def _part_names(text: str) -> list[re.Match[str]]:
         if start < resume:
             continue
         match = _PART_RE.match(text, start)
+        if match:
+            found.append(match)
+            resume = match.end()
+    return found
+
+
+def _lenient_part_names(text: str) -> list[re.Match[str]]:
+    """Same matches as _LENIENT_PART_RE.finditer(text), tried only where a part name can start."""
+    view = keyword_view(text)
+    if len(view) != len(text):  # positions in the view would not be positions in text
+        return list(_LENIENT_PART_RE.finditer(text))
+    found: list[re.Match[str]] = []
+    resume = 0
+    for candidate in _LENIENT_CANDIDATE_START.finditer(view):
+        if candidate.start() < resume:
+            continue
+        match = _LENIENT_PART_RE.match(text, candidate.start())
         if match:
             found.append(match)
             resume = match.end()

@@ -50,6 +50,9 @@ def _pdf_text(data: bytes, filename: str) -> str:
         raise ParseError(filename, f"unreadable PDF page ({exc})") from exc
     finally:
         document.close()
+    if not any(page.strip() for page in pages):
+        # Scanned letters are page images: there is nothing to parse until someone runs OCR.
+        raise ParseError(filename, "the PDF has no text layer (scanned?)")
     # A form feed marks each page break so normalisation can join sentences across it.
     return "\f".join(pages)
 

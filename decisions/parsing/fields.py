@@ -6,6 +6,7 @@ import difflib
 import re
 
 from .models import ReviewerInfo
+from .textutil import keyword_view
 
 # ------------------------------------------------------------------ patient
 
@@ -37,7 +38,7 @@ def patient_age_sex(summary: str) -> tuple[int | None, str | None]:
     if sex_word is None:
         only = _SEX_ONLY.search(summary)
         sex_word = only.group(1) if only else None
-    return age, (_SEX_WORDS[sex_word.lower()] if sex_word else None)
+    return age, (_SEX_WORDS[keyword_view(sex_word)] if sex_word else None)
 
 
 # ------------------------------------------------------------------ diagnoses
@@ -125,15 +126,25 @@ _STATE_NAME = re.compile(r"\b(" + "|".join(sorted(STATES, key=len, reverse=True)
 _STATE_CODE = re.compile(r"(?<![A-Za-z])([A-Z]{2})(?![A-Za-z])")
 
 
-def states_from(value: str) -> tuple[list[str], list[str]]:
-    """('California,North Carolina' | 'CA, NC' | 'California and Texas') -> (codes, unknown)."""
+# A reviewer holds a few licences and specialties; a list far longer than any letter's is not
+# a list of them (and would cost a warning per name), so reading stops there.
+MAX_STATES = 60
+MAX_SPECIALTIES = 20
+
+
+def states_from(value: str, warnings: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """('California,North Carolina' | 'CA, NC' | 'California and Texas') -> (codes, unknown).
+
+    At most MAX_STATES names are read; `warnings` is told when there were more.
+    """
     codes: list[str] = []
     unknown: list[str] = []
-    for piece in re.split(r"\s*(?:,|;|/|\band\b)\s*", value):
+    pieces = _first_pieces(r"\s*(?:,|;|/|\band\b)\s*", value, MAX_STATES, "licensure state", warnings)
+    for piece in pieces:
         piece = piece.strip(" .")
         if not piece:
             continue
-        found = [STATES[" ".join(m.group(1).lower().split())] for m in _STATE_NAME.finditer(piece)]
+        found = [STATES[" ".join(keyword_view(m.group(1)).split())] for m in _STATE_NAME.finditer(piece)]
         found += [m.group(1) for m in _STATE_CODE.finditer(piece) if m.group(1) in _CODES]
         if not found:
             unknown.append(piece)
@@ -199,6 +210,12 @@ KNOWN_SPECIALTIES = [
     "Oncology",
 ]
 _KNOWN_BY_KEY = {name.lower(): name for name in KNOWN_SPECIALTIES}
+# difflib's ratio is 2 * matches / total length, at most 2 * shorter / total: names whose
+# lengths differ too much cannot reach the cut-off, so only near lengths are compared.
+_SIMILARITY_CUTOFF = 0.88
+_KNOWN_BY_LENGTH: dict[int, list[str]] = {}
+for _key in _KNOWN_BY_KEY:
+    _KNOWN_BY_LENGTH.setdefault(len(_key), []).append(_key)
 _SPECIALTY_ALIASES = {
     "acupuncturist": "Acupuncture",
     "licensed acupuncturist": "Acupuncture",
@@ -219,17 +236,31 @@ def normalise_specialty(value: str) -> tuple[str, bool]:
         return _SPECIALTY_ALIASES[key], True
     if key in _KNOWN_BY_KEY:
         return _KNOWN_BY_KEY[key], True
-    close = difflib.get_close_matches(key, _KNOWN_BY_KEY, n=1, cutoff=0.88)
+    close = difflib.get_close_matches(key, _known_of_near_length(len(key)), n=1, cutoff=_SIMILARITY_CUTOFF)
     if close:
         return _KNOWN_BY_KEY[close[0]], True
     return text, False
 
 
-def specialties_from(value: str) -> tuple[list[str], list[str]]:
-    """A comma list of specialties -> (normalised names, names not recognised)."""
+def _known_of_near_length(length: int) -> list[str]:
+    """Known names long enough and short enough to be within the cut-off of a `length` name."""
+    return [
+        key
+        for known_length, keys in _KNOWN_BY_LENGTH.items()
+        if 2 * min(known_length, length) >= _SIMILARITY_CUTOFF * (known_length + length)
+        for key in keys
+    ]
+
+
+def specialties_from(value: str, warnings: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """A comma list of specialties -> (normalised names, names not recognised).
+
+    At most MAX_SPECIALTIES names are read; `warnings` is told when there were more.
+    """
     names: list[str] = []
     unknown: list[str] = []
-    for piece in re.split(r"\s*[,;]\s*|\s+and\s+(?=board\b)", value):
+    pieces = _first_pieces(r"\s*[,;]\s*|\s+and\s+(?=board\b)", value, MAX_SPECIALTIES, "reviewer specialty", warnings)
+    for piece in pieces:
         if not piece.strip(" ."):
             continue
         name, known = normalise_specialty(piece)
@@ -238,6 +269,16 @@ def specialties_from(value: str) -> tuple[list[str], list[str]]:
         if name not in names:
             names.append(name)
     return names, unknown
+
+
+def _first_pieces(separator: str, value: str, limit: int, what: str, warnings: list[str] | None) -> list[str]:
+    """The first `limit` pieces of `value` cut at `separator`; the rest is left unsplit and unread."""
+    pieces = re.split(separator, value, maxsplit=limit)
+    if len(pieces) > limit:
+        del pieces[limit:]
+        if warnings is not None:
+            warnings.append(f"{what} list has more than {limit} names: only the first {limit} were read")
+    return pieces
 
 
 _LICENSURE_LABEL = re.compile(r"State\s*\(?s?\)?\s*of\s*Licensure\s*:", re.I)
@@ -252,8 +293,10 @@ _LICENSED_AS = re.compile(
     r"Psychologist|Physical\s+Therapist|Podiatrist|Doctor\s+of\s+Chiropractic)\b",
     re.I,
 )
+# Bounded: from each "licensed in" an unbounded run would be read on to the first character
+# outside the class, which many "licensed in" before it make quadratic.
 _LICENSED_IN = re.compile(
-    r"\blicensed\s+(?:to\s+practice\s+)?in\s+(?:the\s+states?\s+of\s+)?(?P<states>[A-Za-z ,]+?)"
+    r"\blicensed\s+(?:to\s+practice\s+)?in\s+(?:the\s+states?\s+of\s+)?(?P<states>[A-Za-z ,]{1,200}?)"
     r"(?=\.|;|\s+(?:He|She|and\s+is|and\s+has|who)\b|$)",
     re.I,
 )
@@ -273,11 +316,11 @@ def reviewer_from(text: str) -> tuple[ReviewerInfo, list[str]]:
     if state_label:
         end = specialty_label.start() if specialty_label and specialty_label.start() > state_label.end() else None
         value = text[state_label.end() : end].split("\n")[0] if end is None else text[state_label.end() : end]
-        states, unknown = states_from(" ".join(value.split()))
+        states, unknown = states_from(" ".join(value.split()), warnings)
         warnings += [f"licensure state not recognised: {u!r}" for u in unknown]
     if specialty_label:
         value = " ".join(text[specialty_label.end() :].split())
-        specialties, unknown = specialties_from(value)
+        specialties, unknown = specialties_from(value, warnings)
         warnings += [f"reviewer specialty not recognised: {u!r}" for u in unknown]
         # The "Certification(s)/Specialty:" label does not say *board* certified: leave it unknown.
         board = True if _BOARD_WORDS.search(value) else None
@@ -286,7 +329,7 @@ def reviewer_from(text: str) -> tuple[ReviewerInfo, list[str]]:
         prose = _BOARD_PROSE.search(flat)
         if prose:
             board = True
-            specialties, unknown = specialties_from(prose.group("specialty"))
+            specialties, unknown = specialties_from(prose.group("specialty"), warnings)
             warnings += [f"reviewer specialty not recognised: {u!r}" for u in unknown]
         else:
             licensed_as = _LICENSED_AS.search(flat)
@@ -295,7 +338,7 @@ def reviewer_from(text: str) -> tuple[ReviewerInfo, list[str]]:
     if not states:
         licensed_in = _LICENSED_IN.search(flat)
         if licensed_in:
-            states, unknown = states_from(licensed_in.group("states"))
+            states, unknown = states_from(licensed_in.group("states"), warnings)
     if not specialties:
         warnings.append("no reviewer specialty found")
     if not states:

@@ -6,6 +6,7 @@ import re
 
 from .models import Citation, ParsedItem
 from .taxonomy import classify_request
+from .textutil import keyword_view
 
 _OUTCOME_WORDS = {"upheld": "upheld", "overturned": "overturned"}
 # "<header>: Upheld" -- the outcome word ends the header paragraph.
@@ -81,7 +82,7 @@ def split_header(header: str) -> tuple[str, str] | None:
     if not match:
         return None
     before = header[: match.start()].strip()
-    return request_decided(before), _OUTCOME_WORDS[match.group(1).lower()]
+    return request_decided(before), _OUTCOME_WORDS[keyword_view(match.group(1))]
 
 
 def request_decided(before_outcome: str) -> str:
@@ -107,7 +108,7 @@ def quantity_of(request: str) -> int | None:
 
 
 def _number(word: str) -> int:
-    return int(word) if word.isdigit() else _NUMBER_WORDS[word.lower()]
+    return int(word) if word.isdigit() else _NUMBER_WORDS[keyword_view(word)]
 
 
 def build_item(

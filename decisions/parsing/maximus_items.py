@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from .citations import parse_guideline_text
 from .items import OUTCOME_AT_END, build_item, split_header
 from .models import Citation, ParsedItem
+from .reading import MAX_ITEMS, items_beyond_limit
 from .sections import marker_of
 from .textutil import join_lines
 
@@ -102,7 +103,9 @@ def build_items(lines: list[str], warnings: list[str]) -> list[ParsedItem]:
     parsed: list[ParsedItem] = []
     ends = outcome_line_indexes(lines)  # found once: the orphan count below needs them too
     raws = raw_items(lines, ends)
-    for position, raw in enumerate(raws, start=1):
+    if len(raws) > MAX_ITEMS:
+        warnings.append(items_beyond_limit(len(raws)))
+    for position, raw in enumerate(raws[:MAX_ITEMS], start=1):
         header = join_lines(raw.header_lines)
         split = split_header(header)
         if split is None:
@@ -136,7 +139,7 @@ def _citations(paragraphs: dict[str, str], name: str, position: int, label: str,
     if text is None:
         warnings.append(f"item {position}: no {label} line found")
         return []
-    citations = parse_guideline_text(text)
+    citations = parse_guideline_text(text, warnings=warnings)
     if not citations and "did not cite" not in text.lower():
         warnings.append(f"item {position}: {label} names no guideline that could be read")
     return citations

@@ -9,6 +9,9 @@ from datetime import date
 from .models import ParsedItem
 
 CASE_NUMBER = re.compile(r"\bCM\s?(\d{2})\s?-\s?(\d{7})\b")
+# No letter disputes more than a dozen or so items. Text that seems to hold thousands is not
+# a letter's item list, and reading each (classification, citations) would cost seconds.
+MAX_ITEMS = 100
 
 
 @dataclass
@@ -27,3 +30,8 @@ class Reading:
 def case_number_in(text: str) -> str | None:
     match = CASE_NUMBER.search(text)
     return f"CM{match.group(1)}-{match.group(2)}" if match else None
+
+
+def items_beyond_limit(count: int) -> str:
+    """The warning for a letter whose items past MAX_ITEMS were not read."""
+    return f"{count} disputed items found: only the first {MAX_ITEMS} were read"

@@ -48,6 +48,8 @@ def keyword_view(text: str) -> str:
 
     Any ASCII word that a case-insensitive regex can match in `text` is a substring of the
     view, so `word not in view` safely skips the regex. Not for positions: lengths may differ.
+    For the same reason, a word such a regex matched is looked up in a table of lower-case
+    words by its view: "ſix" matches "six" but str.lower() leaves it "ſix".
     """
     if not text.isascii():
         text = text.translate(_IGNORECASE_TWINS)
@@ -90,6 +92,69 @@ def reflow(text: str) -> str:
     return join_lines([" ".join(line.split()) for line in text.split("\n") if line.strip()])
 
 
+# ----------------------------------------------------------------- linear searches
+
+
+class InOrder:
+    """A pattern whose top-level '.*' means "and later on", searched in linear time.
+
+    re tries `A.*B` from every match of A, and each try runs to the end of the text: a text
+    with many A's and no B costs the square of its length. "A then B anywhere after" needs
+    only the first A (these patterns' A's are whole words, so the first to start is the first
+    to end) and one search for B from there. Top-level alternatives are tried one by one.
+    `.*` is read as matching any character (re.S): the texts searched are single lines.
+    """
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.sequences = [
+            [re.compile(part, flags) for part in _split_top_level(alternative, ".*")]
+            for alternative in _split_top_level(pattern, "|")
+        ]
+
+    def search(self, text: str) -> bool:
+        return any(_found_in_order(parts, text) for parts in self.sequences)
+
+
+def _found_in_order(parts: list[re.Pattern[str]], text: str) -> bool:
+    position = 0
+    for part in parts:
+        match = part.search(text, position)
+        if match is None:
+            return False
+        position = match.end()
+    return True
+
+
+def _split_top_level(pattern: str, separator: str) -> list[str]:
+    """`pattern` cut at each `separator` outside groups, character classes and escapes."""
+    pieces: list[str] = []
+    depth, start, index, in_class = 0, 0, 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            index += 1
+            index += pattern.startswith("^", index)
+            index += pattern.startswith("]", index)  # a "]" first in a class is a literal
+            continue
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif depth == 0 and pattern.startswith(separator, index):
+            pieces.append(pattern[start:index])
+            start = index + len(separator)
+            index = start
+            continue
+        index += 1
+    pieces.append(pattern[start:])
+    return pieces
+
+
 # ---------------------------------------------------------------------------- dates
 
 _MONTHS = {
@@ -116,7 +181,9 @@ _MONTHS = {
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 NUMERIC_DATE = r"\d{1,2}\s?[/-]\s?\d{1,2}\s?[/-]\s?(?:\d{4}|\d{2})(?!\d)"
 WORDY_DATE = rf"(?:{_MONTH_NAMES})\.?\s+\d{{1,2}},?\s+\d{{4}}"
-DATE_PATTERN = rf"(?:{NUMERIC_DATE}|{WORDY_DATE})"
+# The look-ahead on the first characters (a digit or a month's initial, case folded as the
+# rest) rejects most positions with one test instead of trying two dozen month names.
+DATE_PATTERN = rf"(?=[\dadfjmnos])(?:{NUMERIC_DATE}|{WORDY_DATE})"
 _NUMERIC = re.compile(r"(\d{1,2})\s?[/-]\s?(\d{1,2})\s?[/-]\s?(\d{4}|\d{2})")
 _WORDY = re.compile(rf"({_MONTH_NAMES})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})", re.I)
 DATE_RE = re.compile(DATE_PATTERN, re.I)
@@ -134,7 +201,7 @@ def parse_date(value: str) -> date | None:
         match = _WORDY.search(value)
         if not match:
             return None
-        month = _MONTHS[match.group(1).lower()]
+        month = _MONTHS[keyword_view(match.group(1))]
         day, year = int(match.group(2)), int(match.group(3))
     try:
         return date(year, month, day)

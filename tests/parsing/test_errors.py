@@ -54,3 +54,37 @@ def test_private_use_characters_are_removed_from_the_text() -> None:
     decision = parse_text(LAYOUT_A.replace("CLINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY\ue000\ue001\uf8ff"))
     assert not any("\ue000" <= character <= "\uf8ff" for character in decision.text)
     assert decision.layout == "A"
+
+
+def image_only_pdf() -> bytes:
+    """A one-page PDF holding a grey image and no text at all, as a scanner makes them."""
+    import io
+
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument.new()
+    page = document.new_page(200, 200)
+    bitmap = pypdfium2.PdfBitmap.new_native(20, 20, pypdfium2.raw.FPDFBitmap_BGR)
+    bitmap.fill_rect((90, 90, 90, 255), 0, 0, 20, 20)
+    image = pypdfium2.PdfImage.new(document)
+    image.set_bitmap(bitmap)
+    image.set_matrix(pypdfium2.PdfMatrix().scale(100, 100))
+    page.insert_obj(image)
+    page.gen_content()
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_image_only_pdf_is_reported_as_having_no_text_layer() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_bytes(image_only_pdf(), "scan.pdf")
+    assert caught.value.filename == "scan.pdf"
+    assert caught.value.reason == "the PDF has no text layer (scanned?)"
+
+
+def test_pdf_of_blank_pages_is_reported_as_having_no_text_layer() -> None:
+    from decisions.samples import render_pdf
+
+    with pytest.raises(ParseError, match=r"no text layer \(scanned\?\)"):
+        extract_text(render_pdf("\n\n"), "blank.pdf")

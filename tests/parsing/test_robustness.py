@@ -94,3 +94,30 @@ def test_missing_outcome_word_is_warned_not_guessed() -> None:
     decision = parse_text(text)
     assert len(decision.items) == 3
     assert any("left out" in warning for warning in decision.warnings)
+
+
+@pytest.mark.parametrize(
+    ("replaced", "by", "read"),
+    [
+        ("61-year-old gentleman", "61-year-old g\u0131rl", lambda d: d.patient_sex == "female"),
+        ("61-year-old gentleman", "61-year-old g\u0130rl", lambda d: d.patient_sex == "female"),
+        ("Oregon,California", "Oregon,Cal\u0131fornia", lambda d: "CA" in d.reviewer.licensed_states),
+        ("Oregon,California", "Oregon,Cal\u0130fornia", lambda d: "CA" in d.reviewer.licensed_states),
+        ("spine four sessions is:", "spine \u017fix sessions is:", lambda d: d.items[2].quantity == 6),
+        ("spine four sessions is:", "spine s\u0131x sessions is:", lambda d: d.items[2].quantity == 6),
+    ],
+)
+def test_words_written_with_case_twins_of_ascii_letters_are_read_not_crashed_on(replaced: str, by: str, read) -> None:  # type: ignore[no-untyped-def]
+    """'ı', 'İ', 'ſ' and the Kelvin sign match i, s and k case-insensitively; str.lower() keeps them."""
+    text = LETTERS["A"][0].replace(replaced, by)
+    assert by in text
+    assert read(parse_text(text))
+
+
+def test_month_names_written_with_a_long_s_are_dates() -> None:
+    from datetime import date
+
+    from decisions.parsing.textutil import parse_date
+
+    assert parse_date("\u017fept 5, 2016") == date(2016, 9, 5)
+    assert parse_date("Augu\u017ft 5, 2016") == date(2016, 8, 5)

@@ -56,3 +56,11 @@ def test_every_rule_names_a_known_category_and_subcategory() -> None:
         assert category in CATEGORIES
         assert subcategory in SUBCATEGORIES[category]
     assert set(SUBCATEGORIES) == set(CATEGORIES)
+
+
+def test_a_request_is_classified_by_its_beginning_only() -> None:
+    from decisions.parsing.taxonomy import CLASSIFIED_LENGTH
+
+    padding = "x" * CLASSIFIED_LENGTH
+    assert classify_request("Knee MRI " + padding) == ("imaging", "mri")
+    assert classify_request(padding + " Knee MRI") == ("other", "other")
