@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from django.core.checks.security.base import SECRET_KEY_INSECURE_PREFIX, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTERS
 from django.core.exceptions import ImproperlyConfigured
 
 from imrsite.embedded.server import EmbeddedServer
@@ -26,18 +27,28 @@ DATABASE_URL = envstr("DATABASE_URL")
 EMBEDDED_DATABASE = not DATABASE_URL
 PRODUCTION = not EMBEDDED_DATABASE and not DEBUG
 
-INSECURE_KEY_PREFIX = "django-insecure-"
-
 
 def _secret_key() -> str:
     key = envstr("DJANGO_SECRET_KEY")
     if key:
-        if PRODUCTION and (key.startswith(INSECURE_KEY_PREFIX) or len(key) < 40):
-            raise ImproperlyConfigured("DJANGO_SECRET_KEY is too short or a default key; set a real secret in production")
+        if PRODUCTION:
+            _refuse_a_weak_key(key)
         return key
     if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production (DATABASE_URL set, DJANGO_DEBUG off)")
     return _local_secret_key()
+
+
+def _refuse_a_weak_key(key: str) -> None:
+    """The rules of Django's own deploy check (security.W009), enforced: a weak key fails the start."""
+    if key.startswith(SECRET_KEY_INSECURE_PREFIX) or len(key) < SECRET_KEY_MIN_LENGTH:
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY is too short or a default key: use at least {SECRET_KEY_MIN_LENGTH} random characters in production"
+        )
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY has fewer than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} distinct characters: use a random secret in production"
+        )
 
 
 def _local_secret_key() -> str:
@@ -90,7 +101,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "imrsite.security.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "imrsite.security.RefuseNulBytes",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -98,6 +111,20 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Sent on every response by imrsite.security.ContentSecurityPolicy: only this site's own files,
+# no inline script or style, no framing. Paths that need more list their whole policy below.
+CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY_EXCEPTIONS: dict[str, dict[str, list[str]]] = {}
 
 ROOT_URLCONF = "imrsite.urls"
 WSGI_APPLICATION = "imrsite.wsgi.application"
