@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
-from rest_framework.throttling import AnonRateThrottle
 
 from decisions.converters import canonical_key
 from decisions.export import csv_lines, export_filename
@@ -31,6 +30,7 @@ from decisions.selectors import (
     neighbours,
     search_cases,
 )
+from decisions.throttling import SharedAnonRateThrottle
 
 
 @require_GET
@@ -117,7 +117,7 @@ def text_charset(data: bytes) -> str:
 
 def throttled(request: HttpRequest) -> HttpResponse | None:
     """The API's limit for anonymous clients, for the export (the same search, every row of it)."""
-    throttle = AnonRateThrottle()
+    throttle = SharedAnonRateThrottle()
     if throttle.allow_request(request, None):  # type: ignore[arg-type]  # reads only META and user
         return None
     response = HttpResponse("Too many requests: try again in a minute.\n", status=429, content_type="text/plain")

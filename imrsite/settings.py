@@ -185,6 +185,18 @@ IMR_UPLOAD_STAGING_DIR = DATA_DIR / "uploads"
 DATA_UPLOAD_MAX_NUMBER_FILES = envint("IMR_MAX_UPLOAD_FILES", 1000, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# One cache for every process and machine: a table in the archive's own database (created by
+# migration decisions 0011). The API's throttle counts clients' requests in it (decisions/throttling.py).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "imr_cache",
+        # Beyond this many rows a write first deletes expired ones (then a third of the rest): room for
+        # every client of a busy minute, so their counts are not dropped early.
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+}
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
@@ -196,7 +208,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["decisions.throttling.SharedAnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": envstr("IMR_API_ANON_RATE", "120/minute")},
     # Clients are told apart by the address that connected, unless that is one of this many
     # trusted proxies in front (then X-Forwarded-For names the client); a client cannot choose it.
