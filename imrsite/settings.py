@@ -112,19 +112,27 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-# Sent on every response by imrsite.security.ContentSecurityPolicy: only this site's own files,
-# no inline script or style, no framing. Paths that need more list their whole policy below.
+# Sent on every response by imrsite.security.ContentSecurityPolicy: only this site's own files, no
+# inline script or style, no framing. (No object-src 'none': default-src 'self' already limits
+# plugins to this site, and Chrome shows an original PDF inline through one.)
 CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
     "img-src": ["'self'"],
-    "object-src": ["'none'"],
     "base-uri": ["'self'"],
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
 }
-CONTENT_SECURITY_POLICY_EXCEPTIONS: dict[str, dict[str, list[str]]] = {}
+# The first path prefix that matches gives the whole policy. Under /api/ the third-party pages (DRF's
+# browsable API, the Swagger UI of /api/docs/) carry inline styles and data: icons; scripts stay 'self'.
+CONTENT_SECURITY_POLICY_EXCEPTIONS: dict[str, dict[str, list[str]]] = {
+    "/api/": {
+        **CONTENT_SECURITY_POLICY,
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+    },
+}
 
 ROOT_URLCONF = "imrsite.urls"
 WSGI_APPLICATION = "imrsite.wsgi.application"
