@@ -38,6 +38,14 @@ HOSTILE_VALUES = (
     "99999-01-01",
 )
 SEARCH_PAGES = ("/decisions/", "/api/decisions/", "/decisions/export.csv")
+# Pages that read no search parameter but must not break on one either.
+OTHER_PAGES = (
+    "/decisions/CM16-0000001/",
+    "/api/decisions/CM16-0000001/",
+    "/guidelines/",
+    "/guidelines/odg-pain/",
+    "/api/guidelines/",
+)
 PLACEHOLDER = re.compile(r"<(?:\w+:)?\w+>|\(\?P<\w+>[^)]*\)")
 
 
@@ -93,17 +101,19 @@ def test_a_nul_byte_in_a_path_is_not_found(archive, url: str) -> None:
     assert client.get(url).status_code == 404
 
 
-@pytest.mark.parametrize("page", SEARCH_PAGES)
-@pytest.mark.parametrize("param", [*SEARCH_PARAMS, "page"])
-def test_a_nul_byte_in_a_search_parameter_is_refused_naming_the_field(archive, page: str, param: str) -> None:
+@pytest.mark.parametrize("page", [*SEARCH_PAGES, *OTHER_PAGES])
+def test_a_nul_byte_in_any_parameter_is_refused_naming_it(archive, page: str) -> None:
     client = Client(raise_request_exception=False)
-    for value in NUL_VALUES:
-        response = client.get(f"{page}?{param}={value}")
-        assert response.status_code == 400, (param, value, response.status_code)
-        assert param in response.content.decode(errors="replace"), (param, value)
+    for param in (*SEARCH_PARAMS, "page", "from", "format"):
+        for value in NUL_VALUES:
+            response = client.get(f"{page}?{param}={value}")
+            assert response.status_code == 400, (param, value, response.status_code)
+            assert param in response.content.decode(errors="replace"), (param, value)
+    response = client.get(f"{page}?a%00b=1")
+    assert response.status_code == 400 and "a%00b" in response.content.decode()
 
 
-@pytest.mark.parametrize("page", SEARCH_PAGES)
+@pytest.mark.parametrize("page", [*SEARCH_PAGES, *OTHER_PAGES])
 def test_every_search_parameter_answers_hostile_values_without_a_server_error(archive, page: str) -> None:
     client = Client(raise_request_exception=False)
     failures = []
@@ -135,3 +145,9 @@ def test_the_admin_answers_hostile_query_parameters_without_a_server_error(archi
                 if response.status_code >= 500:
                     failures.append(f"{url}?{param}={value[:40]} -> {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+def test_the_api_refuses_a_nul_byte_in_its_own_error_shape(archive, client) -> None:
+    response = client.get("/api/decisions/?q=gabapentin%00&outcome=overturned")
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"q": ["contains a NUL byte (%00), which no value here can hold"]}}
