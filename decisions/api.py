@@ -10,6 +10,7 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from decisions.converters import canonical_key
 from decisions.filters import CaseFilterSet
 from decisions.models import Case, Guideline
 from decisions.selectors import MAX_PAGES, ResultPage, SearchResult, guideline_summaries, search_cases
@@ -120,6 +121,11 @@ class DecisionDetailView(generics.RetrieveAPIView):
     serializer_class = CaseDetailSerializer
     lookup_field = "key"
     queryset = Case.objects.select_related("reviewer").prefetch_related("items__citations__guideline")
+
+    def get_object(self) -> Case:
+        # Served at any case of the key (cm17-0005418), without a redirect a script would have to follow.
+        self.kwargs["key"] = canonical_key(self.kwargs["key"])
+        return super().get_object()
 
 
 class GuidelineListView(generics.ListAPIView):

@@ -3,11 +3,11 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from decisions import api
+from decisions import api, converters  # noqa: F401 - converters registers <casekey:>
 
 urlpatterns = [
     path("decisions/", api.DecisionListView.as_view(), name="api-decisions"),
-    path("decisions/<str:key>/", api.DecisionDetailView.as_view(), name="api-decision"),
+    path("decisions/<casekey:key>/", api.DecisionDetailView.as_view(), name="api-decision"),
     path("guidelines/", api.GuidelineListView.as_view(), name="api-guidelines"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

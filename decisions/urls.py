@@ -2,15 +2,15 @@
 
 from django.urls import path
 
-from decisions import views
+from decisions import converters, views  # noqa: F401 - converters registers <casekey:>
 
 app_name = "decisions"
 
 urlpatterns = [
     path("decisions/", views.case_list, name="list"),
     path("decisions/export.csv", views.export_csv, name="export"),
-    path("decisions/<str:key>/", views.case_detail, name="detail"),
-    path("decisions/<str:key>/original", views.case_original, name="original"),
+    path("decisions/<casekey:key>/", views.case_detail, name="detail"),
+    path("decisions/<casekey:key>/original", views.case_original, name="original"),
     path("guidelines/", views.guideline_list, name="guidelines"),
     path("guidelines/<slug:slug>/", views.guideline_detail, name="guideline"),
 ]

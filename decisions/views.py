@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
-from rest_framework.throttling import AnonRateThrottle
 
+from decisions.converters import canonical_key
 from decisions.export import csv_lines, export_filename
-from decisions.models import Case, Guideline
+from decisions.models import Case, Guideline, SourceDocument
 from decisions.selectors import (
     MAX_PAGES,
     case_for_detail,
@@ -20,6 +30,7 @@ from decisions.selectors import (
     neighbours,
     search_cases,
 )
+from decisions.throttling import SharedAnonRateThrottle
 
 
 @require_GET
@@ -33,8 +44,23 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
+PDF = "application/pdf"
+
+
+def canonical_redirect(request: HttpRequest, view_name: str, key: str) -> HttpResponsePermanentRedirect | None:
+    """A key typed in another case (cm17-0005418) moves to the letter's one address, query kept."""
+    canonical = canonical_key(key)
+    if canonical == key:
+        return None
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(reverse(view_name, args=[canonical]) + (f"?{query}" if query else ""))
+
+
 @require_GET
 def case_detail(request: HttpRequest, key: str) -> HttpResponse:
+    moved = canonical_redirect(request, "decisions:detail", key)
+    if moved is not None:
+        return moved
     try:
         case = case_for_detail(key)
     except Case.DoesNotExist:
@@ -56,17 +82,42 @@ def case_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @require_GET
-def case_original(request: HttpRequest, key: str) -> FileResponse:
-    case = get_object_or_404(Case.objects.select_related("document"), key=key)
-    document = case.document
-    return FileResponse(
-        document.original.open("rb"), as_attachment=True, filename=document.filename, content_type=document.content_type
+def case_original(request: HttpRequest, key: str) -> HttpResponse | FileResponse:
+    """The file the letter was read from, shown in the browser; ``?download=1`` saves it instead."""
+    moved = canonical_redirect(request, "decisions:original", key)
+    if moved is not None:
+        return moved
+    document = get_object_or_404(Case.objects.select_related("document"), key=key).document
+    as_attachment = request.GET.get("download", "") not in ("", "0")
+    if document.content_type == PDF:
+        return FileResponse(
+            document.original.open("rb"), as_attachment=as_attachment, filename=document.filename, content_type=PDF
+        )
+    return text_original(document, as_attachment)
+
+
+def text_original(document: SourceDocument, as_attachment: bool) -> HttpResponse:
+    """A text letter with the charset it was read in (UTF-8, else Windows-1252 as the parser does),
+    so the browser shows its accents and dashes as the archive read them."""
+    with document.original.open("rb") as original:
+        data = original.read()
+    disposition = content_disposition_header(as_attachment, document.filename) or "inline"
+    return HttpResponse(
+        data, content_type=f"text/plain; charset={text_charset(data)}", headers={"Content-Disposition": disposition}
     )
+
+
+def text_charset(data: bytes) -> str:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "windows-1252"
+    return "utf-8"
 
 
 def throttled(request: HttpRequest) -> HttpResponse | None:
     """The API's limit for anonymous clients, for the export (the same search, every row of it)."""
-    throttle = AnonRateThrottle()
+    throttle = SharedAnonRateThrottle()
     if throttle.allow_request(request, None):  # type: ignore[arg-type]  # reads only META and user
         return None
     response = HttpResponse("Too many requests: try again in a minute.\n", status=429, content_type="text/plain")

@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from django.core.checks.security.base import SECRET_KEY_INSECURE_PREFIX, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTERS
 from django.core.exceptions import ImproperlyConfigured
 
 from imrsite.embedded.server import EmbeddedServer
@@ -26,18 +27,28 @@ DATABASE_URL = envstr("DATABASE_URL")
 EMBEDDED_DATABASE = not DATABASE_URL
 PRODUCTION = not EMBEDDED_DATABASE and not DEBUG
 
-INSECURE_KEY_PREFIX = "django-insecure-"
-
 
 def _secret_key() -> str:
     key = envstr("DJANGO_SECRET_KEY")
     if key:
-        if PRODUCTION and (key.startswith(INSECURE_KEY_PREFIX) or len(key) < 40):
-            raise ImproperlyConfigured("DJANGO_SECRET_KEY is too short or a default key; set a real secret in production")
+        if PRODUCTION:
+            _refuse_a_weak_key(key)
         return key
     if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production (DATABASE_URL set, DJANGO_DEBUG off)")
     return _local_secret_key()
+
+
+def _refuse_a_weak_key(key: str) -> None:
+    """The rules of Django's own deploy check (security.W009), enforced: a weak key fails the start."""
+    if key.startswith(SECRET_KEY_INSECURE_PREFIX) or len(key) < SECRET_KEY_MIN_LENGTH:
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY is too short or a default key: use at least {SECRET_KEY_MIN_LENGTH} random characters in production"
+        )
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY has fewer than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} distinct characters: use a random secret in production"
+        )
 
 
 def _local_secret_key() -> str:
@@ -90,7 +101,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "imrsite.security.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "imrsite.security.RefuseNulBytes",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -98,6 +111,28 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Sent on every response by imrsite.security.ContentSecurityPolicy: only this site's own files, no
+# inline script or style, no framing. (No object-src 'none': default-src 'self' already limits
+# plugins to this site, and Chrome shows an original PDF inline through one.)
+CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# The first path prefix that matches gives the whole policy. Under /api/ the third-party pages (DRF's
+# browsable API, the Swagger UI of /api/docs/) carry inline styles and data: icons; scripts stay 'self'.
+CONTENT_SECURITY_POLICY_EXCEPTIONS: dict[str, dict[str, list[str]]] = {
+    "/api/": {
+        **CONTENT_SECURITY_POLICY,
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+    },
+}
 
 ROOT_URLCONF = "imrsite.urls"
 WSGI_APPLICATION = "imrsite.wsgi.application"
@@ -160,6 +195,18 @@ IMR_PARSE_TIMEOUT_SECONDS = envint("IMR_PARSE_TIMEOUT_SECONDS", 60, minimum=0)
 DATA_UPLOAD_MAX_NUMBER_FILES = envint("IMR_MAX_UPLOAD_FILES", 1000, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# One cache for every process and machine: a table in the archive's own database (created by
+# migration decisions 0011). The API's throttle counts clients' requests in it (decisions/throttling.py).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "imr_cache",
+        # Beyond this many rows a write first deletes expired ones (then a third of the rest): room for
+        # every client of a busy minute, so their counts are not dropped early.
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+}
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
@@ -171,7 +218,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["decisions.throttling.SharedAnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": envstr("IMR_API_ANON_RATE", "120/minute")},
     # Clients are told apart by the address that connected, unless that is one of this many
     # trusted proxies in front (then X-Forwarded-For names the client); a client cannot choose it.

@@ -75,12 +75,40 @@ def test_production_refuses_an_insecure_default_key() -> None:
 
 
 @pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("ab" * 40, "DJANGO_SECRET_KEY has fewer than 5 distinct characters"),
+        ("abcd" * 20, "DJANGO_SECRET_KEY has fewer than 5 distinct characters"),
+        ("a-real-production-secret-" + "q7Zp" * 6, "DJANGO_SECRET_KEY is too short"),  # 49 characters
+    ],
+)
+def test_production_refuses_a_key_django_would_call_weak(key: str, message: str) -> None:
+    completed = run_python(
+        PRINT_DATABASE, {"DATABASE_URL": "postgresql://u@h/d", "DJANGO_ALLOWED_HOSTS": "x.org", "DJANGO_SECRET_KEY": key}
+    )
+    assert completed.returncode != 0
+    assert message in completed.stderr
+
+
+def test_production_accepts_a_key_just_strong_enough() -> None:
+    key = "abcde" * 10  # 50 characters, 5 distinct: the least Django's deploy check accepts
+    completed = run_python(
+        PRINT_DATABASE, {"DATABASE_URL": "postgresql://u@h/d", "DJANGO_ALLOWED_HOSTS": "x.org", "DJANGO_SECRET_KEY": key}
+    )
+    assert completed.returncode == 0, completed.stderr
+
+
+@pytest.mark.parametrize(
     ("env", "message"),
     [
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG='maybe' is not a boolean"),
         ({"IMR_MAX_FILE_MB": "lots"}, "IMR_MAX_FILE_MB='lots' is not an integer"),
         (
-            {"DATABASE_URL": "mysql://u@h/d", "DJANGO_SECRET_KEY": "s" * 50, "DJANGO_ALLOWED_HOSTS": "x.org"},
+            {
+                "DATABASE_URL": "mysql://u@h/d",
+                "DJANGO_SECRET_KEY": "a-real-production-secret-" + "s" * 40,
+                "DJANGO_ALLOWED_HOSTS": "x.org",
+            },
             "DATABASE_URL must point to PostgreSQL",
         ),
     ],

@@ -28,12 +28,12 @@ def test_citations_link_to_the_search_for_their_guideline(client, archive):
     assert 'href="/decisions/?guideline=odg-pain&amp;cited_by=claims_administrator">' in html
 
 
-def test_original_file_downloads_with_its_name_and_type(client, archive):
+def test_original_file_opens_with_its_name_and_type(client, archive):
     response = client.get("/decisions/CM16-0000001/original")
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/plain"
-    assert 'filename="CM16-0000001.txt"' in response["Content-Disposition"]
-    assert b"Case Number: CM16-0000001" in b"".join(response.streaming_content)
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["Content-Disposition"] == 'inline; filename="CM16-0000001.txt"'
+    assert b"Case Number: CM16-0000001" in response.content
 
 
 def test_unknown_letter_is_404(client, archive):
