@@ -16,9 +16,9 @@ from django.db.migrations.executor import MigrationExecutor
 from imrsite.embedded.server import EmbeddedServer, start_on_demand
 
 
-def unapplied_migrations(alias: str = DEFAULT_DB_ALIAS) -> int:
+def has_unapplied_migrations(alias: str = DEFAULT_DB_ALIAS) -> bool:
     executor = MigrationExecutor(connections[alias])
-    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 class DatabaseCommand(BaseCommand):
@@ -27,11 +27,8 @@ class DatabaseCommand(BaseCommand):
     requires_migrations_checks = True
 
     def check_migrations(self) -> None:
-        missing = unapplied_migrations()
-        if missing:
-            raise CommandError(
-                f"the database is not ready ({missing} migrations not applied): run `python manage.py migrate` first"
-            )
+        if has_unapplied_migrations():
+            raise CommandError("the database is not ready (migrations not applied): run `python manage.py migrate` first")
 
 
 def start_embedded_server_for_subprocesses() -> None:

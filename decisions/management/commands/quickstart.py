@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
 
 from decisions.ingestion.prepare import prepare_document
 from decisions.models import Case
@@ -54,14 +55,21 @@ class Command(BaseCommand):
                 self.serve(host, port, workers)
         finally:
             if started_database:
-                self.stdout.write("Stopping the embedded PostgreSQL server.")
-                EmbeddedServer(settings.DATA_DIR).stop()
+                self.stop_embedded_database()
 
     def start_embedded_database(self) -> bool:
         if not settings.EMBEDDED_DATABASE:
             return False
         self.stdout.write(f"Using the embedded PostgreSQL server in {settings.DATA_DIR / 'pg'}")
         return EmbeddedServer(settings.DATA_DIR).ensure_running()
+
+    def stop_embedded_database(self) -> None:
+        """Stop the server this command started, unless another program (an ingest) still uses it."""
+        connections.close_all()
+        if EmbeddedServer(settings.DATA_DIR).stop_unless_in_use():
+            self.stdout.write("Stopping the embedded PostgreSQL server: stopped.")
+        else:
+            self.stdout.write("The embedded PostgreSQL server is left running: another program is connected to it.")
 
     def load_samples_if_empty(self, count: int) -> None:
         if Case.objects.exists():
