@@ -50,13 +50,12 @@ def long_path_server(data_root: Path) -> Iterator[EmbeddedServer]:
 
 
 @pytest.fixture(scope="module")
-def intruder() -> str:
-    """A throwaway local user with no business with the archive."""
-    try:
-        pwd.getpwnam(INTRUDER)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", INTRUDER], check=True, capture_output=True)
-    return INTRUDER
+def intruder() -> Iterator[str]:
+    """A throwaway local user with no business with the archive, removed afterwards."""
+    subprocess.run(["useradd", "--system", "--no-create-home", INTRUDER], capture_output=True)
+    pwd.getpwnam(INTRUDER)
+    yield INTRUDER
+    subprocess.run(["userdel", INTRUDER], capture_output=True)
 
 
 def postmaster_pid(server: EmbeddedServer) -> int:
