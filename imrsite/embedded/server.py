@@ -14,10 +14,11 @@ server's user), and every connection needs the superuser's random password, kept
 ``<IMR_DATA_DIR>/pg_password`` (SCRAM authentication; never ``trust``). A data folder made by
 an older version, with ``trust`` in its pg_hba.conf, is switched over on its next start.
 
-Who starts the server: any program that needs a connection, except the long-running services
-(gunicorn through ``imrsite.wsgi``, ``runserver``, ``db_worker``), which use the server an
-operator runs and never restart one that was stopped on purpose. A program that started the
-server on demand stops it when it exits, unless another program is connected to it.
+Who starts the server: any program that needs a connection, except the long-running services,
+which use the server an operator runs and never restart one that was stopped on purpose: the
+web entry point ``imrsite.wsgi`` (gunicorn; ``runserver`` may start it once, for its start-up
+checks, but its requests never do) and ``db_worker``. A program that started the server on
+demand stops it when it exits, unless another program is connected to it.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ PASSWORD_FILE_NAME = "pg_password"
 # The first line of a pg_hba.conf written here; it names the password it was written for.
 HBA_MARKER = "# imr-embedded: scram-sha-256 for the password with sha256 "
 # Long-running `manage.py` services: they wait for the server, never start it.
-SERVICE_COMMANDS = frozenset({"runserver", "db_worker"})
+SERVICE_COMMANDS = frozenset({"db_worker"})
 
 
 # Data folders whose server this process started (so a test run can stop what it started).
@@ -72,7 +73,7 @@ def refuse_to_start() -> None:
 
 
 def may_start_on_demand(argv: list[str] | None = None) -> bool:
-    """False for the web entry point and for `manage.py runserver` / `manage.py db_worker`."""
+    """False once the web entry point was loaded, and for `manage.py db_worker`."""
     argv = sys.argv if argv is None else argv
     if _starting_refused:
         return False

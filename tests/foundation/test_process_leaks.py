@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
-LEAKING_TEST = '''
+LEAKING_TEST = """
 import subprocess
 from pathlib import Path
 
@@ -19,15 +19,15 @@ from pathlib import Path
 def test_leaves_a_sleeper() -> None:
     sleeper = subprocess.Popen(["sleep", "300"], start_new_session=True)
     Path(__file__).with_suffix(".pid").write_text(str(sleeper.pid))
-'''
+"""
 
-TIDY_TEST = '''
+TIDY_TEST = """
 import subprocess
 
 
 def test_waits_for_its_process() -> None:
     subprocess.run(["sleep", "0.1"], check=True)
-'''
+"""
 
 
 def run_inner_pytest(test_file: Path) -> subprocess.CompletedProcess[str]:

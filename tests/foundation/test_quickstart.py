@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -76,14 +77,33 @@ def processes_in_session(session_id: int) -> list[int]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        state, session = fields[0], int(fields[4])
+        state, session = fields[0], int(fields[3])  # after the name: state, ppid, pgrp, session
         if session == session_id and state != "Z":
             found.append(int(entry.name))
     return found
 
 
+def task_worker_in_session(session_id: int) -> int | None:
+    for pid in processes_in_session(session_id):
+        try:
+            if b"db_worker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
+        except OSError:
+            continue
+    return None
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
 @pytest.mark.slow
-def test_it_serves_the_archive_from_an_empty_data_folder_and_stops_on_ctrl_c(data_root: Path) -> None:
+def test_it_serves_the_archive_from_an_empty_data_folder_restarts_its_task_worker_and_stops_on_ctrl_c(data_root: Path) -> None:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
     data_dir = data_root / "data"
@@ -100,6 +120,9 @@ def test_it_serves_the_archive_from_an_empty_data_folder_and_stops_on_ctrl_c(dat
     try:
         page = wait_for_page(f"http://127.0.0.1:{port}/decisions/", process)
         assert '<span data-testid="total">30</span> letters' in page
+        first_worker = task_worker_in_session(process.pid)
+        os.kill(first_worker, signal.SIGKILL)  # as when it fails while the database is stopped
+        assert wait_for(lambda: task_worker_in_session(process.pid) not in (None, first_worker), seconds=30)
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
         output, _ = process.communicate(timeout=60)
         left_behind = processes_in_session(process.pid)
