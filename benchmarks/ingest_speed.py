@@ -43,7 +43,7 @@ def server_url() -> str:
     data_dir = Path(os.environ.get("IMR_DATA_DIR", REPO / "var")).resolve()
     server = EmbeddedServer(data_dir)
     server.ensure_running()
-    return f"postgresql://postgres@/postgres?host={server.socket_dir}"
+    return server.url("postgres")  # the embedded server wants its password
 
 
 def with_database(url: str, name: str) -> str:

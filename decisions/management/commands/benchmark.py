@@ -16,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from imrsite.embedded.commands import start_embedded_server_for_subprocesses
+
 
 def benchmark_scripts() -> dict[str, Path]:
     folder = Path(settings.BASE_DIR) / "benchmarks"
@@ -35,6 +37,7 @@ class Command(BaseCommand):
         scripts = benchmark_scripts()
         if name not in scripts:
             raise CommandError(f"unknown benchmark {name!r}; choose one of: {', '.join(scripts)}")
+        start_embedded_server_for_subprocesses()  # and stop it at the end when it was stopped before
         completed = subprocess.run(
             [sys.executable, str(scripts[name]), *options["script_args"]], cwd=settings.BASE_DIR, check=False
         )

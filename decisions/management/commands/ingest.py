@@ -9,15 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from decisions.ingestion.pipeline import DEFAULT_BATCH_SIZE, Ingester, source_limits
 from decisions.ingestion.progress import ProgressBar
 from decisions.ingestion.sources import candidates_for
 from decisions.services import IngestResult
+from imrsite.embedded.commands import DatabaseCommand
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):  # says `migrate first` on an empty database
     help = "Ingest IMR letters (.pdf, .txt), folders of them (recursively) and .zip archives."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
 
 from decisions.ingestion.prepare import prepare_document
 from decisions.models import Case
@@ -31,6 +32,8 @@ from imrsite.embedded.server import EmbeddedServer
 SAMPLE_SEED = 2013
 SAMPLE_BATCH = 100  # letters written per transaction, as the ingest command does
 ADMIN_USERNAME = "admin"
+WORKER_CHECK_SECONDS = 1
+WORKER_RESTART_SECONDS = 5  # at most one restart of the task worker in this time
 
 
 class Command(BaseCommand):
@@ -54,14 +57,21 @@ class Command(BaseCommand):
                 self.serve(host, port, workers)
         finally:
             if started_database:
-                self.stdout.write("Stopping the embedded PostgreSQL server.")
-                EmbeddedServer(settings.DATA_DIR).stop()
+                self.stop_embedded_database()
 
     def start_embedded_database(self) -> bool:
         if not settings.EMBEDDED_DATABASE:
             return False
         self.stdout.write(f"Using the embedded PostgreSQL server in {settings.DATA_DIR / 'pg'}")
         return EmbeddedServer(settings.DATA_DIR).ensure_running()
+
+    def stop_embedded_database(self) -> None:
+        """Stop the server this command started, unless another program (an ingest) still uses it."""
+        connections.close_all()
+        if EmbeddedServer(settings.DATA_DIR).stop_unless_in_use():
+            self.stdout.write("Stopping the embedded PostgreSQL server: stopped.")
+        else:
+            self.stdout.write("The embedded PostgreSQL server is left running: another program is connected to it.")
 
     def load_samples_if_empty(self, count: int) -> None:
         if Case.objects.exists():
@@ -110,15 +120,33 @@ class Command(BaseCommand):
         url = f"http://{host}:{port}/decisions/"
         self.stdout.write(self.style.SUCCESS(f"Serving the IMR decision archive at {url} (Ctrl-C to stop)"))
         self.stdout.flush()
-        processes = [subprocess.Popen(command, cwd=Path(settings.BASE_DIR), env=os.environ.copy()) for command in (web, worker)]
+        processes = {"web": start_process(web), "worker": start_process(worker)}
         signal.signal(signal.SIGTERM, interrupt)
         try:
-            processes[0].wait()
+            self.keep_worker_running(processes, worker)
         except KeyboardInterrupt:
             self.stdout.write("\nStopping the web server and the worker...")
         finally:
-            for process in processes:
+            for process in processes.values():
                 stop_process(process)
+
+    def keep_worker_running(self, processes: dict[str, subprocess.Popen[bytes]], worker: list[str]) -> None:
+        """Until the web server ends: a task worker that stopped (the database was stopped) is started again."""
+        last_start = time.monotonic()
+        while processes["web"].poll() is None:
+            time.sleep(WORKER_CHECK_SECONDS)
+            exit_status = processes["worker"].poll()
+            restart_due = time.monotonic() - last_start > WORKER_RESTART_SECONDS
+            if exit_status is not None and restart_due and self.database_is_up():
+                self.stderr.write(f"The task worker stopped (exit {exit_status}); starting it again.")
+                processes["worker"], last_start = start_process(worker), time.monotonic()
+
+    def database_is_up(self) -> bool:
+        return not settings.EMBEDDED_DATABASE or EmbeddedServer(settings.DATA_DIR).is_running()
+
+
+def start_process(command: list[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, cwd=Path(settings.BASE_DIR), env=os.environ.copy())
 
 
 def interrupt(signum: int, frame: object) -> None:

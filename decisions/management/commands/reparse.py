@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db.models import QuerySet
 
 from decisions import parsing
 from decisions.ingestion.progress import ProgressBar
 from decisions.models import SourceDocument
 from decisions.services import IngestResult, Lookups, reparse_document, reparse_summary
+from imrsite.embedded.commands import DatabaseCommand
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):  # says `migrate first` on an empty database
     help = "Re-run the current parser on stored originals (failed ones by default), updating cases in place."
 
     def add_arguments(self, parser: CommandParser) -> None:
