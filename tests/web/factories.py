@@ -101,14 +101,17 @@ def make_case(
         search_requests="\n".join([*(i.request for i in items), *diagnoses]),
         search_rationales="\n".join(i.rationale for i in items),
     )
-    for position, item in enumerate(items, start=1):
-        add_item(case, position, item)
+    # Items, then citations, each in one statement, as the ingest service writes them: the
+    # database's triggers then find the letter's copies already right and rewrite nothing.
+    stored = DisputedItem.objects.bulk_create(
+        [new_item(case, position, item) for position, item in enumerate(items, start=1)]
+    )
+    Citation.objects.bulk_create([citation for row, item in zip(stored, items, strict=True) for citation in new_citations(row, item)])
     return case
 
 
-def add_item(case: Case, position: int, item: Item) -> DisputedItem:
-    """One item, inserted with its copies of its citations (as the ingest service does), then its citations."""
-    stored = DisputedItem.objects.create(
+def new_item(case: Case, position: int, item: Item) -> DisputedItem:
+    return DisputedItem(
         case=case,
         position=position,
         request=item.request,
@@ -119,9 +122,21 @@ def add_item(case: Case, position: int, item: Item) -> DisputedItem:
         rationale=item.rationale,
         **citation_copies(item),
     )
-    for role, slugs in ((CitedBy.REVIEWER, item.reviewer), (CitedBy.CLAIMS_ADMINISTRATOR, item.claims_administrator)):
-        for order, slug in enumerate(slugs, start=1):
-            Citation.objects.create(item=stored, guideline=guideline(slug), role=role, position=order, text=slug)
+
+
+def new_citations(stored: DisputedItem, item: Item) -> list[Citation]:
+    return [
+        Citation(item=stored, guideline=guideline(slug), role=role, position=order, text=slug)
+        for role, slugs in ((CitedBy.REVIEWER, item.reviewer), (CitedBy.CLAIMS_ADMINISTRATOR, item.claims_administrator))
+        for order, slug in enumerate(slugs, start=1)
+    ]
+
+
+def add_item(case: Case, position: int, item: Item) -> DisputedItem:
+    """One item added to a stored letter (as the admin's item page would), then its citations."""
+    stored = new_item(case, position, item)
+    stored.save()
+    Citation.objects.bulk_create(new_citations(stored, item))
     return stored
 
 
