@@ -16,6 +16,10 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
 
+# How many characters of each text a letter's search vector reads (see Case.search_vector).
+SEARCHED_CHARS = {"requests": 20_000, "clinical_summary": 50_000, "rationales": 30_000}
+
+
 class Outcome(models.TextChoices):
     UPHELD = "upheld", "Upheld"
     OVERTURNED = "overturned", "Overturned"
@@ -179,11 +183,14 @@ class Case(models.Model):
     # Written by the ingest service from the items, so the generated search vector can weigh them.
     search_requests = models.TextField(blank=True, help_text="Requests and diagnoses, the most weighted search text.")
     search_rationales = models.TextField(blank=True, help_text="Rationales, the least weighted search text.")
+    # Each text is searched up to a cap, so that no letter's vector passes PostgreSQL's 1 MB limit
+    # (which would refuse the whole letter): together 100,000 characters, at worst ~7 bytes of
+    # vector a character. Real letters search a few thousand; the stored texts stay whole.
     search_vector = models.GeneratedField(
         expression=RawSQL(
-            "setweight(to_tsvector('english'::regconfig, coalesce(case_number, '') || ' ' || search_requests), 'A')"
-            " || setweight(to_tsvector('english'::regconfig, clinical_summary), 'B')"
-            " || setweight(to_tsvector('english'::regconfig, search_rationales), 'C')",
+            f"setweight(to_tsvector('english'::regconfig, left(coalesce(case_number, '') || ' ' || search_requests, {SEARCHED_CHARS['requests']})), 'A')"
+            f" || setweight(to_tsvector('english'::regconfig, left(clinical_summary, {SEARCHED_CHARS['clinical_summary']})), 'B')"
+            f" || setweight(to_tsvector('english'::regconfig, left(search_rationales, {SEARCHED_CHARS['rationales']})), 'C')",
             [],
         ),
         output_field=SearchVectorField(),

@@ -43,7 +43,7 @@ from decisions.ingestion.originals import save_original
 from decisions.ingestion.parser_process import parse_within_limit
 from decisions.ingestion.prepare import ParseOutcome, PreparedDocument, sha256_of
 from decisions.ingestion.rows import insert_rows
-from decisions.models import Case, Citation, CitedBy, DisputedItem, Guideline, Reviewer, SourceDocument
+from decisions.models import SEARCHED_CHARS, Case, Citation, CitedBy, DisputedItem, Guideline, Reviewer, SourceDocument
 
 logger = logging.getLogger(__name__)
 
@@ -463,80 +463,33 @@ def fill_case_fields(case: Case, parsed: parsing.ParsedDecision, reviewer_ids: d
     case.diagnoses = list(parsed.diagnoses)
     case.determination_method = sections.pop("determination_method", None) or ""
     case.documents_reviewed = sections.pop("documents_reviewed", None) or ""
-    sections.pop("clinical_summary", None)  # searched: set below with the other search texts
+    case.clinical_summary = sections.pop("clinical_summary", None) or ""
     case.other_sections = {name: text for name, text in sections.items() if text}
     case.item_count = len(parsed.items)
     case.overturned_count = sum(1 for item in parsed.items if item.outcome == "overturned")
-    case.search_requests, case.clinical_summary, case.search_rationales = search_texts(parsed).fitted()
+    # The database derives these from the items (migration 0012); written here too so that its
+    # triggers, comparing, find nothing to rewrite on the ingest path.
+    texts = search_texts(parsed)
+    case.search_requests, case.search_rationales = texts["requests"], texts["rationales"]
 
 
-# PostgreSQL refuses a search vector over 1 MB ("string is too long for tsvector"), and with it
-# the whole letter. Its searched text (requests, clinical summary, rationales) is cut to this
-# many characters, which no vector reaches: about 7 bytes of vector per character at worst
-# (distinct one-character words in a four-byte script), 2-3 for English. Real letters search
-# a few thousand characters; a letter over this is padded with junk or is many letters in one.
-SEARCH_TEXT_MAX_CHARS = 100_000
-
-
-@dataclass(frozen=True)
-class SearchTexts:
-    """The texts a case's search vector is computed from, in the order of their weight."""
-
-    requests: str
-    clinical_summary: str
-    rationales: str
-
-    @property
-    def length(self) -> int:
-        return len(self.requests) + len(self.clinical_summary) + len(self.rationales)
-
-    def fitted(self) -> tuple[str, str, str]:
-        """The three texts, the longest cut first so that together they fit the limit."""
-        texts = (self.requests, self.clinical_summary, self.rationales)
-        if self.length <= SEARCH_TEXT_MAX_CHARS:
-            return texts
-        lengths = fair_shares([len(text) for text in texts], SEARCH_TEXT_MAX_CHARS)
-        requests, summary, rationales = (cut_at_word(text, length) for text, length in zip(texts, lengths, strict=True))
-        return requests, summary, rationales
-
-
-def search_texts(parsed: parsing.ParsedDecision) -> SearchTexts:
-    return SearchTexts(
-        requests="\n".join([*(item.request for item in parsed.items), *parsed.diagnoses]),
-        clinical_summary=parsed.sections.get("clinical_summary") or "",
-        rationales="\n".join(item.rationale for item in parsed.items),
-    )
+def search_texts(parsed: parsing.ParsedDecision) -> dict[str, str]:
+    """The texts a letter's search vector reads, by their names in ``SEARCHED_CHARS``."""
+    return {
+        "requests": "\n".join([*(item.request for item in parsed.items), *parsed.diagnoses]),
+        "clinical_summary": parsed.sections.get("clinical_summary") or "",
+        "rationales": "\n".join(item.rationale for item in parsed.items),
+    }
 
 
 def search_text_warnings(parsed: parsing.ParsedDecision) -> list[str]:
-    length = search_texts(parsed).length
-    if length <= SEARCH_TEXT_MAX_CHARS:
-        return []
+    """A warning for each text longer than the search vector reads (its words past the cap are not found)."""
     return [
-        f"search text trimmed from {length:,} to {SEARCH_TEXT_MAX_CHARS:,} characters, the most PostgreSQL's"
-        " search vector holds: words past the cut are not found by a search, and the case's clinical summary"
-        " may be cut short (the document keeps the whole text)"
+        f"search text trimmed: only the first {SEARCHED_CHARS[name]:,} of the {len(text):,} characters of the"
+        f" {name.replace('_', ' ')} are searched (PostgreSQL's search vector holds at most 1 MB); the letter keeps the whole text"
+        for name, text in search_texts(parsed).items()
+        if len(text) > SEARCHED_CHARS[name]
     ]
-
-
-def fair_shares(lengths: list[int], budget: int) -> list[int]:
-    """Lengths that sum to at most ``budget``: short texts whole, the longer ones an equal share of the rest."""
-    shares = list(lengths)
-    remaining = budget
-    by_length = sorted(range(len(lengths)), key=lengths.__getitem__)
-    for position, index in enumerate(by_length):
-        shares[index] = min(lengths[index], remaining // (len(lengths) - position))
-        remaining -= shares[index]
-    return shares
-
-
-def cut_at_word(text: str, length: int) -> str:
-    """The first ``length`` characters of ``text``, less a word the cut would split."""
-    if len(text) <= length:
-        return text
-    head = text[:length]
-    last_space = max(head.rfind(" "), head.rfind("\n"))
-    return head[:last_space] if last_space > length // 2 else head
 
 
 def new_item(case: Case, parsed_item: parsing.ParsedItem, guideline_ids: dict[str, int], sources: dict[int, str]) -> DisputedItem:

@@ -1,5 +1,10 @@
 """Derived search data kept by PostgreSQL itself, and one archive version every write advances.
 
+First the letters' search vector reads each text up to a cap (``decisions.models.SEARCHED_CHARS``),
+so no letter's vector can pass PostgreSQL's 1 MB limit whatever writes it; the texts themselves
+stay whole. Re-adding the generated column rewrites the letters table twice (about 20 s per
+100,000 letters, holding an exclusive lock: migrate in a quiet hour).
+
 Whatever writes the archive (the ingest service, the admin, a data migration, a fix typed in
 psql), the database keeps these consistent in the same transaction:
 
@@ -23,7 +28,22 @@ truncated rather than only inserted. Versions come from a sequence, so they neve
 after the tables are truncated. The table is not a Django model: ``flush`` leaves it alone.
 """
 
-from django.db import migrations
+import django.contrib.postgres.indexes
+import django.contrib.postgres.search
+import django.db.models.expressions
+from django.db import migrations, models
+
+# decisions.models.SEARCHED_CHARS as of this migration.
+CAPPED_VECTOR = (
+    "setweight(to_tsvector('english'::regconfig, left(coalesce(case_number, '') || ' ' || search_requests, 20000)), 'A')"
+    " || setweight(to_tsvector('english'::regconfig, left(clinical_summary, 50000)), 'B')"
+    " || setweight(to_tsvector('english'::regconfig, left(search_rationales, 30000)), 'C')"
+)
+# As migration 0009: the vector kept in the row; the UPDATE stores existing letters that way.
+VECTOR_IN_ROW = """
+ALTER TABLE decisions_case ALTER COLUMN search_vector SET STORAGE MAIN;
+UPDATE decisions_case SET search_requests = search_requests;
+"""
 
 SEARCH_TABLES = ("decisions_case", "decisions_disputeditem", "decisions_citation", "decisions_reviewer", "decisions_guideline")
 
@@ -278,10 +298,28 @@ DROP_ALL = "\n".join(
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("decisions", "0009_search_vector_kept_in_row"),
+        ("decisions", "0010_reviewer_credentials_key_digest"),
     ]
 
     operations = [
+        # A generated column's expression cannot be altered in place (before PostgreSQL 17).
+        migrations.RemoveIndex(model_name="case", name="case_search_gin"),
+        migrations.RemoveField(model_name="case", name="search_vector"),
+        migrations.AddField(
+            model_name="case",
+            name="search_vector",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.db.models.expressions.RawSQL(CAPPED_VECTOR, []),
+                help_text="Weighted full-text vector, kept by PostgreSQL.",
+                output_field=django.contrib.postgres.search.SearchVectorField(),
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="case",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["search_vector"], name="case_search_gin"),
+        ),
+        migrations.RunSQL(VECTOR_IN_ROW, migrations.RunSQL.noop),
         migrations.RunSQL(
             ARCHIVE_VERSION + SPECIALTY_SLUGS + ITEM_CITATIONS + CASE_TEXTS + ARCHIVE_TRIGGERS, reverse_sql=DROP_ALL
         ),

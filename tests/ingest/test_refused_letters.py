@@ -1,8 +1,9 @@
 """A letter the database cannot store as it is costs that letter alone, never its batch or the run.
 
-The case in point: a letter padded with 120,000 distinct words (1.3 MB of text) makes a search
-vector over PostgreSQL's 1 MB limit. It is stored with its search text trimmed (and a warning
-on its document); with the trimming off, the database refuses it and it fails alone.
+The case in point: a letter padded with 120,000 distinct words (1.3 MB of text) would make a
+search vector over PostgreSQL's 1 MB limit. It is stored whole, its search vector reading only
+the first part of each text (and a warning on its document). A letter the database does refuse
+(here: a check constraint the test adds) fails alone.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.postgres.search import SearchQuery
+from django.db import connection
 
 from decisions import services
 from decisions.ingestion.prepare import prepare_document
@@ -26,17 +28,24 @@ def folder_with_oversized_letter(folder: Path) -> Path:
     return folder
 
 
+REFUSAL = "refused by this test"
+
+
 @pytest.fixture
-def no_search_text_trimming(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The limit as it was before the trimming: the database itself refuses the oversized letter."""
-    monkeypatch.setattr(services, "SEARCH_TEXT_MAX_CHARS", 10**9)
+def database_refuses_oversized_letters() -> None:
+    """The database refuses the letters numbered 2 and 99 (the test's transaction drops the constraint)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ALTER TABLE decisions_case ADD CONSTRAINT \"{REFUSAL}\""
+            " CHECK (case_number NOT IN ('CM16-9000002', 'CM16-9000099'))"
+        )
 
 
 def assert_oversized_letter_stored_trimmed() -> None:
     case = Case.objects.get(case_number="CM16-9000002")
     assert any("search text trimmed" in warning for warning in case.document.warnings)
-    assert len(case.search_rationales) <= services.SEARCH_TEXT_MAX_CHARS
     assert len(case.document.text) > 1_000_000, "the document keeps the whole text"
+    assert len(case.clinical_summary) + len(case.search_rationales) > 1_000_000, "and so does the case"
     found = Case.objects.filter(search_vector=SearchQuery(padding_word(7), config="english"))
     assert list(found) == [case], "words before the cut are found"
 
@@ -59,19 +68,19 @@ def test_an_oversized_letter_is_stored_trimmed_by_writer_processes_too(tmp_path:
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("no_search_text_trimming")
+@pytest.mark.usefixtures("database_refuses_oversized_letters")
 def test_a_letter_the_database_refuses_fails_alone_and_the_run_goes_on(tmp_path: Path) -> None:
     run = run_command("ingest", str(folder_with_oversized_letter(tmp_path / "letters")))
 
     assert (run.status, run.summary) == (1, "ingested 2, duplicates 0, failed 1")
-    assert "CM16-9000002.txt: the database refused to store this letter: string is too long for tsvector" in run.stderr
+    assert f'CM16-9000002.txt: the database refused to store this letter: new row for relation "decisions_case" violates check constraint "{REFUSAL}"' in run.stderr
     assert sorted(Case.objects.values_list("case_number", flat=True)) == ["CM16-9000001", "CM16-9000003"]
     refused = SourceDocument.objects.get(filename__endswith="CM16-9000002.txt")
-    assert refused.status == "failed" and "string is too long for tsvector" in refused.error
+    assert refused.status == "failed" and REFUSAL in refused.error
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("no_search_text_trimming")
+@pytest.mark.usefixtures("database_refuses_oversized_letters")
 def test_a_refused_letter_in_a_batch_leaves_every_neighbour_written() -> None:
     texts = [letter(number).text() for number in range(11, 16)]
     texts[3:3] = [oversized_letter_text(99)]
