@@ -53,7 +53,8 @@ class CaseAdmin(admin.ModelAdmin):
     date_hierarchy = "decision_date"
     list_select_related = ("reviewer",)
     raw_id_fields = ("reviewer", "document")
-    readonly_fields = ("search_vector", "created_at", "updated_at")
+    # Derived from the items by the database (migration 0012): shown, never edited here.
+    readonly_fields = ("item_count", "overturned_count", "search_vector", "created_at", "updated_at")
     exclude = ("search_requests", "search_rationales")
     inlines = [DisputedItemInline]
     show_full_result_count = False
@@ -66,6 +67,8 @@ class DisputedItemAdmin(admin.ModelAdmin):
     search_fields = ("=case__key", "request")
     list_select_related = ("case",)
     raw_id_fields = ("case",)
+    # Copies of the citations below, kept by the database.
+    readonly_fields = ("reviewer_guideline_ids", "reviewer_sources", "claims_guideline_ids", "claims_sources")
     inlines = [CitationInline]
     show_full_result_count = False
 
@@ -98,6 +101,7 @@ class ReviewerAdmin(admin.ModelAdmin):
     list_display = ("__str__", "board_certified", "case_total")
     list_filter = ("board_certified",)
     search_fields = ("credentials_key",)
+    readonly_fields = ("specialty_slugs",)  # made from the specialties by the database
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Reviewer]:
         from django.db.models import Count

@@ -57,3 +57,33 @@ def test_the_source_text_is_read_only(admin_client: Client, archive: list[Case])
     page = admin_client.get(reverse("admin:decisions_sourcedocument_change", args=[document.pk]))
     assert 'name="text"' not in page.content.decode()
     assert document.text.splitlines()[0] in page.content.decode()
+
+
+def test_a_reviewers_specialties_edited_in_the_admin_are_what_the_search_finds(admin_client: Client, archive: list[Case]) -> None:
+    case = archive[0]
+    reviewer = case.reviewer
+    form = {
+        "credentials_key": reviewer.credentials_key,
+        "specialties": "Occupational Medicine,Toxicology",
+        "licensed_states": ",".join(reviewer.licensed_states),
+        "board_certified": "unknown" if reviewer.board_certified is None else str(reviewer.board_certified).lower(),
+    }
+    response = admin_client.post(reverse("admin:decisions_reviewer_change", args=[reviewer.pk]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    letters = reviewer.cases.count()
+    listing = admin_client.get("/api/decisions/", {"specialty": "toxicology"})
+    assert listing.json()["count"] == letters == len(listing.json()["results"])
+    assert listing.json()["facets"]["specialty"]["toxicology"] == letters
+    assert admin_client.get("/api/decisions/", {"specialty": reviewer.specialty_slugs[0]}).json()["count"] == 0
+
+
+def test_values_the_database_derives_are_not_offered_for_editing(admin_client: Client, archive: list[Case]) -> None:
+    pages = {
+        "admin:decisions_case_change": (archive[0].pk, ["item_count", "overturned_count"]),
+        "admin:decisions_disputeditem_change": (archive[0].items.first().pk, ["reviewer_guideline_ids", "reviewer_sources"]),
+        "admin:decisions_reviewer_change": (archive[0].reviewer.pk, ["specialty_slugs"]),
+    }
+    for name, (pk, fields) in pages.items():
+        html = admin_client.get(reverse(name, args=[pk])).content.decode()
+        for field in fields:
+            assert f'name="{field}"' not in html, (name, field)
