@@ -298,7 +298,7 @@ DROP_ALL = "\n".join(
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("decisions", "0010_reviewer_credentials_key_digest"),
+        ("decisions", "0011_cache_table"),
     ]
 
     operations = [
