@@ -15,7 +15,6 @@ from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
-
 # How many characters of each text a letter's search vector reads (see Case.search_vector).
 SEARCHED_CHARS = {"requests": 20_000, "clinical_summary": 50_000, "rationales": 30_000}
 
