@@ -6,6 +6,9 @@ import tempfile
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "k" * 48)
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# Letters are parsed in the test process; the tests of the time limit (a parser child process
+# per process that parses) set a limit themselves, and the commands they run end that child.
+os.environ.setdefault("IMR_PARSE_TIMEOUT_SECONDS", "0")
 
 from imrsite.settings import *  # noqa: E402,F403
 from imrsite.settings import STORAGES  # noqa: E402

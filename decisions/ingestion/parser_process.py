@@ -15,11 +15,13 @@ child imports the parser only.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from typing import Any, TypeVar
 
 from decisions.ingestion.prepare import ParseOutcome, Payload, parse_payload, parse_payloads
 
@@ -138,3 +140,25 @@ def parse_within_limit(payloads: Sequence[Payload], seconds: float) -> list[Pars
     with _process_parser_lock:
         _process_parser.seconds = seconds
         return _process_parser.parse(payloads)
+
+
+def stop_parser_process() -> None:
+    """End this process's parser child, if it has one (a command run inside a longer-lived process, e.g. a test)."""
+    with _process_parser_lock:
+        _process_parser.stop()
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def stops_parser_process(handle: Handler) -> Handler:
+    """For a command's ``handle``: the parser child it started ends with it, not with the process."""
+
+    @functools.wraps(handle)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handle(*args, **kwargs)
+        finally:
+            stop_parser_process()
+
+    return wrapped  # type: ignore[return-value]

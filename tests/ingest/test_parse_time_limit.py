@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from decisions.ingestion import parser_process as parser_module
 from decisions.ingestion.parser_process import ParserProcess
 from decisions.models import Case, SourceDocument
 from tests.ingest.conftest import run_command, write_letters
@@ -47,6 +48,7 @@ def test_a_letter_over_the_parse_time_limit_fails_alone_and_the_run_goes_on(tmp_
     run = run_command("ingest", str(folder_with_slow_letter(tmp_path / "letters")))
 
     assert_slow_letter_failed_alone(run.status, run.summary, run.stderr)
+    assert parser_module._process_parser.process is None, "the command left its parser child running"
 
 
 @pytest.mark.django_db(transaction=True)

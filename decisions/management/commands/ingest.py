@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from decisions.ingestion.parser_process import stops_parser_process
 from decisions.ingestion.pipeline import DEFAULT_BATCH_SIZE, Ingester, source_limits
 from decisions.ingestion.progress import ProgressBar
 from decisions.ingestion.sources import candidates_for
@@ -28,6 +29,7 @@ class Command(DatabaseCommand):  # says `migrate first` on an empty database
         )
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="Letters written per transaction.")
 
+    @stops_parser_process
     def handle(self, *args: Any, paths: list[Path], workers: int, batch_size: int, verbosity: int, **options: Any) -> None:
         candidates = list(candidates_for(paths, source_limits()))
         progress = ProgressBar(self.stderr, len(candidates))

@@ -13,6 +13,7 @@ from django.core.management.base import CommandParser
 from django.db.models import QuerySet
 
 from decisions import parsing
+from decisions.ingestion.parser_process import stops_parser_process
 from decisions.ingestion.progress import ProgressBar
 from decisions.models import SourceDocument
 from decisions.services import IngestResult, Lookups, reparse_document, reparse_summary
@@ -28,6 +29,7 @@ class Command(DatabaseCommand):  # says `migrate first` on an empty database
         scope.add_argument("--all", action="store_true", help="Every stored document.")
         scope.add_argument("--outdated", action="store_true", help=f"Documents not read by parser {parsing.PARSER_VERSION}.")
 
+    @stops_parser_process
     def handle(self, *args: Any, all: bool, outdated: bool, verbosity: int, **options: Any) -> None:
         documents = self.documents(all_documents=all, outdated=outdated)
         progress = ProgressBar(self.stderr, documents.count(), label="reparse")
