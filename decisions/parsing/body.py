@@ -14,6 +14,23 @@ import re
 
 from .textutil import keyword_view
 
+# The schema's slugs and how a page names them.
+BODY_REGIONS: dict[str, str] = {
+    "cervical-spine": "Cervical spine",
+    "thoracic-spine": "Thoracic spine",
+    "lumbar-spine": "Lumbar spine",
+    "spine": "Spine",
+    "shoulder": "Shoulder",
+    "elbow": "Elbow",
+    "wrist-hand": "Wrist and hand",
+    "hip": "Hip",
+    "knee": "Knee",
+    "ankle-foot": "Ankle and foot",
+    "head": "Head",
+    "multiple": "Multiple regions",
+}
+LATERALITIES: dict[str, str] = {"left": "Left", "right": "Right", "bilateral": "Bilateral"}
+
 # (slug, pattern) in the order a phrase is claimed: a specific spine region before "spine".
 _REGION_PATTERNS: tuple[tuple[str, str], ...] = (
     ("cervical-spine", r"cervical(?:\s+spine)?|c-spine|neck|c[1-7](?:\s*[-/]\s*c?[1-7])?"),
