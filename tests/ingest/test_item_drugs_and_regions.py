@@ -50,3 +50,15 @@ def test_reparse_outdated_fills_the_new_fields_of_letters_read_by_an_older_parse
     assert stored_values()[0][0] == ["hydrocodone", "acetaminophen"]
     assert stored_values()[1][1:3] == ("knee", "right")
     assert SourceDocument.objects.get().parser_version == parsing.PARSER_VERSION
+
+
+def test_the_item_serializer_shows_ingredients_region_and_side() -> None:
+    from decisions.serializers import ItemSerializer
+
+    ingest_document(data=letter(34, items=ITEMS).text().encode(), filename="drugs.txt")
+
+    shown = [ItemSerializer(item).data for item in DisputedItem.objects.order_by("position")]
+    assert [(row["ingredients"], row["body_region"], row["laterality"]) for row in shown] == [
+        (["hydrocodone", "acetaminophen"], "", ""),
+        ([], "knee", "right"),
+    ]
