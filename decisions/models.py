@@ -15,6 +15,8 @@ from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
+from decisions.parsing.body import BODY_REGIONS, LATERALITIES
+
 # How many characters of each text a letter's search vector reads (see Case.search_vector).
 SEARCHED_CHARS = {"requests": 20_000, "clinical_summary": 50_000, "rationales": 30_000}
 
@@ -243,6 +245,21 @@ class DisputedItem(models.Model):
     treatment_subcategory = models.CharField(max_length=40, blank=True, help_text="Second level, e.g. opioid.")
     quantity = models.PositiveIntegerField(null=True, blank=True, help_text="Sessions or units where the request states them.")
     rationale = models.TextField(blank=True, help_text="The reviewer's decision rationale.")
+    ingredients = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        blank=True,
+        help_text="Generic active ingredients of a medication, lower case (Norco: hydrocodone, acetaminophen).",
+    )
+    body_region = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=list(BODY_REGIONS.items()),
+        help_text="The body region the request names; multiple where it names several; blank where none.",
+    )
+    laterality = models.CharField(
+        max_length=10, blank=True, choices=list(LATERALITIES.items()), help_text="The side the request names, if any."
+    )
     # Copies of the item's citations (written with them by the ingest service), so that the
     # item-level filters and the facets read one narrow row per item instead of joining Citation.
     reviewer_guideline_ids = ArrayField(
@@ -279,6 +296,7 @@ class DisputedItem(models.Model):
                 name="item_facets_cover",
             ),
             GinIndex(fields=["reviewer_guideline_ids"], name="item_reviewer_guidelines_gin"),
+            GinIndex(fields=["ingredients"], name="item_ingredients_gin"),
         ]
 
     def __str__(self) -> str:

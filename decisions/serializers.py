@@ -40,7 +40,15 @@ class ItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DisputedItem
-        fields = [*ItemSummarySerializer.Meta.fields, "header", "rationale", "citations"]
+        fields = [
+            *ItemSummarySerializer.Meta.fields,
+            "ingredients",
+            "body_region",
+            "laterality",
+            "header",
+            "rationale",
+            "citations",
+        ]
 
 
 class CaseSummarySerializer(serializers.ModelSerializer):

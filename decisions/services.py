@@ -505,6 +505,9 @@ def new_item(case: Case, parsed_item: parsing.ParsedItem, guideline_ids: dict[st
         treatment_subcategory=(parsed_item.treatment_subcategory or "")[:40],
         quantity=parsed_item.quantity,
         rationale=parsed_item.rationale,
+        ingredients=[name[:100] for name in parsed_item.ingredients],
+        body_region=parsed_item.body_region or "",
+        laterality=parsed_item.laterality or "",
         # Copies of the citations written below, in the same form as migration 0004's backfill.
         reviewer_guideline_ids=reviewer_ids,
         reviewer_sources=sorted({sources[guideline_id] for guideline_id in reviewer_ids}),

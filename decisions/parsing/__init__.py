@@ -14,7 +14,7 @@ from .parser import detect_layout, parse_text
 from .taxonomy import CATEGORIES, SUBCATEGORIES, classify_request
 
 # Bump when the output for the same input changes.
-PARSER_VERSION = "1.2.0"
+PARSER_VERSION = "1.3.0"
 
 __all__ = [
     "CATEGORIES",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from .body import region_and_side
+from .drugs import read_drugs
 from .models import Citation, ParsedItem
-from .taxonomy import classify_request
+from .taxonomy import CLASSIFIED_LENGTH, classify_request
 from .textutil import keyword_view
 
 _OUTCOME_WORDS = {"upheld": "upheld", "overturned": "overturned"}
@@ -114,8 +116,9 @@ def _number(word: str) -> int:
 def build_item(
     position: int, request: str, header: str, outcome: str, ca: list[Citation], reviewer: list[Citation], rationale: str
 ) -> ParsedItem:
-    """One disputed item, with its treatment category and quantity read from the request."""
+    """One disputed item, with its treatment category, drugs, body region and quantity read from the request."""
     category, subcategory = classify_request(request)
+    body_region, laterality = region_and_side(request, header)
     return ParsedItem(
         position=position,
         request=request,
@@ -127,4 +130,12 @@ def build_item(
         claims_administrator_guidelines=ca,
         reviewer_guidelines=reviewer,
         rationale=rationale,
+        ingredients=ingredients_of(request) if category == "medication" else (),
+        body_region=body_region,
+        laterality=laterality,
     )
+
+
+def ingredients_of(request: str) -> tuple[str, ...]:
+    """Generic ingredients of a medication request, from the drug tables or the general dictionary."""
+    return read_drugs(keyword_view(" ".join(request[:CLASSIFIED_LENGTH].split())), general=True).ingredients

@@ -73,6 +73,9 @@ class ParsedItem:
     claims_administrator_guidelines: list[Citation]
     reviewer_guidelines: list[Citation]
     rationale: str
+    ingredients: tuple[str, ...] = ()  # generic names, lower case; empty for items that are not drugs
+    body_region: str | None = None  # a slug of the schema's body regions
+    laterality: str | None = None  # left, right or bilateral
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +89,9 @@ class ParsedItem:
             "claims_administrator_guidelines": [c.to_dict() for c in self.claims_administrator_guidelines],
             "reviewer_guidelines": [c.to_dict() for c in self.reviewer_guidelines],
             "rationale": self.rationale,
+            "ingredients": list(self.ingredients),
+            "body_region": self.body_region,
+            "laterality": self.laterality,
         }
 
 

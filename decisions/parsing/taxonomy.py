@@ -1,8 +1,11 @@
 """Treatment taxonomy: two levels, modelled on the DWC's own treatment categories.
 
-`classify_request` applies RULES in order; the first pattern found in the request wins.
-The table is meant to be read and audited: put specific rules (a drug name, "post-op
-physical therapy") before general ones ("therapy").
+`classify_request` reads what a request *is*: its procedure words, the drug it names (by the
+drug tables of drugs.py, so a brand, a generic or a kit is classed by its pharmacology), the
+equipment, the visit. RULES are applied in order and the first pattern found wins; named drugs
+are looked up at DRUG_STEP; "other" only when nothing fits. The table is meant to be read and
+audited: put specific rules ("post-op physical therapy") before general ones ("therapy").
+Conventions: ../shared/imr-letters/README.md.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import importlib
 import re
 
+from .body import body_region_of
+from .drugs import read_drugs
 from .textutil import InOrder, keyword_view
 
 # The regex parser, only to read RULES' patterns once at import (no public API does that).
@@ -119,210 +124,35 @@ SUBCATEGORIES: dict[str, dict[str, str]] = {
     "other": {"other": "Other"},
 }
 
-OPIOIDS = [
-    "norco",
-    "hydrocodone",
-    "vicodin",
-    "tramadol",
-    "ultram",
-    "ultracet",
-    "percocet",
-    "oxycodone",
-    "oxycontin",
-    "oxycodone",
-    "morphine",
-    "ms contin",
-    "hydromorphone",
-    "dilaudid",
-    "fentanyl",
-    "duragesic",
-    "methadone",
-    "tapentadol",
-    "nucynta",
-    "buprenorphine",
-    "butrans",
-    "suboxone",
-    "codeine",
-    "tylenol #3",
-    "tylenol with codeine",
-    "oxymorphone",
-    "opana",
-    "hysingla",
-    "zohydro",
-    "synapryn",
-]
-NSAIDS = [
-    "naproxen",
-    "anaprox",
-    "naprosyn",
-    "ibuprofen",
-    "motrin",
-    "celebrex",
-    "celecoxib",
-    "diclofenac",
-    "voltaren",
-    "arthrotec",
-    "meloxicam",
-    "mobic",
-    "etodolac",
-    "lodine",
-    "nabumetone",
-    "relafen",
-    "ketorolac",
-    "toradol",
-    "indomethacin",
-    "piroxicam",
-    "duexis",
-    "vimovo",
-    "nalfon",
-    "fenoprofen",
-    "ketoprofen",
-    "aspirin",
-    "daypro",
-    "oxaprozin",
-]
-MUSCLE_RELAXANTS = [
-    "cyclobenzaprine",
-    "flexeril",
-    "fexmid",
-    "amrix",
-    "baclofen",
-    "tizanidine",
-    "zanaflex",
-    "methocarbamol",
-    "robaxin",
-    "carisoprodol",
-    "soma",
-    "orphenadrine",
-    "norflex",
-    "lorzone",
-    "chlorzoxazone",
-    "metaxalone",
-    "skelaxin",
-    "dantrolene",
-    "tabradol",
-]
-TOPICALS = [
-    "lidoderm",
-    "lidocaine",
-    "flector",
-    "capsaicin",
-    "compound",
-    "cream",
-    "gel",
-    "ointment",
-    "topical",
-    "transdermal",
-    "terocin",
-    "menthoderm",
-    "cyclophene",
-    "ketophene",
-    "patch",
-]
-ANTICONVULSANTS = [
-    "gabapentin",
-    "neurontin",
-    "pregabalin",
-    "lyrica",
-    "topiramate",
-    "topamax",
-    "fanatrex",
-    "carbamazepine",
-    "lamotrigine",
-    "gralise",
-]
-ANTIDEPRESSANTS = [
-    "duloxetine",
-    "cymbalta",
-    "amitriptyline",
-    "elavil",
-    "nortriptyline",
-    "trazodone",
-    "sertraline",
-    "zoloft",
-    "fluoxetine",
-    "prozac",
-    "venlafaxine",
-    "effexor",
-    "bupropion",
-    "wellbutrin",
-    "citalopram",
-    "escitalopram",
-    "lexapro",
-    "paroxetine",
-]
-SLEEP_AIDS = [
-    "zolpidem",
-    "ambien",
-    "eszopiclone",
-    "lunesta",
-    "temazepam",
-    "restoril",
-    "dicopanol",
-    "melatonin",
-    "sonata",
-    "belsomra",
-    "sleep aid",
-]
-GI_DRUGS = [
-    "omeprazole",
-    "prilosec",
-    "pantoprazole",
-    "protonix",
-    "esomeprazole",
-    "nexium",
-    "lansoprazole",
-    "prevacid",
-    "rabeprazole",
-    "ranitidine",
-    "zantac",
-    "deprizine",
-    "famotidine",
-    "ondansetron",
-    "zofran",
-    "docusate",
-    "colace",
-    "senna",
-    "misoprostol",
-]
-OTHER_DRUGS = [
-    "fioricet",
-    "butalbital",
-    "viagra",
-    "sildenafil",
-    "cialis",
-    "xanax",
-    "alprazolam",
-    "valium",
-    "diazepam",
-    "klonopin",
-    "clonazepam",
-    "ativan",
-    "lorazepam",
-    "prednisone",
-    "medrol",
-    "methylprednisolone",
-    "tylenol",
-    "acetaminophen",
-    "keflex",
-    "antibiotic",
-    "vitamin",
-    "testosterone",
-    "medication",
-    "medications",
-    "mg",
-    "refill",
-    "tablet",
-    "capsule",
-    "oral suspension",
-]
+# A rule whose subcategory is BY_REGION takes it from the body region the request names
+# (surgery: "Arthroscopy of the left knee" is knee surgery, whatever the procedure's name).
+BY_REGION = "by-region"
+SURGERY_BY_REGION: dict[str | None, str] = {
+    "cervical-spine": "spine",
+    "thoracic-spine": "spine",
+    "lumbar-spine": "spine",
+    "spine": "spine",
+    "shoulder": "shoulder",
+    "knee": "knee",
+    "wrist-hand": "hand",
+    "hip": "hip",
+    "ankle-foot": "foot-ankle",
+    "elbow": "elbow",
+}
 
+# Words that make a request an operation (or name one by its procedure).
+_OPERATION = (
+    r"\bsurgery\b|\bsurgical\s+(?:procedure|intervention|treatment|repair)|\barthroscop\w*|\barthroplast\w*"
+    r"|\b(?:joint|knee|hip|shoulder|disc)\s+replacement|\brepair\b|\breconstruction\b|\brelease\b|\bexcision\b"
+    r"|\bdebridement\b|\bdecompression\b|\bfusion\b|\w{3,}ectomy\b|\w{3,}otomy\b|\w{3,}plasty\b|\w{3,}desis\b"
+    r"|\bmenisc\w*\s+(?:repair|transplant)|\bslap\s+(?:repair|lesion)|\btransposition\b|\borif\b|\bfixation\b"
+    r"|\b(?:removal|hardware)\s+(?:of\s+)?(?:the\s+)?(?:\w+\s+)?hardware|hardware\s+removal|\bimplant(?:ation)?\b"
+    r"|manipulation\s+under\s+anesthesia|\bmua\b|\bbypass\b|\bamputation\b|\bgraft\b|\bbunionectomy\b"
+)
+_SESSIONS = r"(?:sessions?|visits?|treatments?|times|x\s*\d|\d\s*x\s*\d|week)"
 
-def _words(names: list[str]) -> str:
-    return r"\b(?:" + "|".join(re.escape(name) for name in names) + r")"
-
-
-# (pattern, category, subcategory) -- checked in order, first match wins.
+# (pattern, category, subcategory) -- checked in order, first match wins. Named drugs are
+# looked up between the rules before and after DRUG_STEP (see classify_request).
 RULES: list[tuple[str, str, str]] = [
     # A consultation about a treatment is an evaluation, not the treatment.
     (
@@ -330,134 +160,204 @@ RULES: list[tuple[str, str, str]] = [
         "evaluation",
         "consultation",
     ),
-    # A psychological evaluation is a psych service; a surgeon's consultation is an evaluation, not surgery.
-    (r"\bpsych\w*(?:\s*/\s*psych\w*)?\s+(?:evaluation|assessment|testing|consult\w*)", "psychological", "evaluation"),
+    (
+        r"\b(?:psych\w*|neuropsych\w*)(?:\s*/\s*psych\w*)?\s+(?:evaluation|assessment|testing|tests?|consult\w*)"
+        r"|\bneuropsych\w*\s+(?:evaluation|testing)",
+        "psychological",
+        "evaluation",
+    ),
     (
         r"\b(?:surg\w*|ortho\w*|neuro\w*|spine|pain\s+management|specialist)\s+(?:consult\w*|referral|evaluation)\b",
         "evaluation",
         "consultation",
     ),
-    # Rides to appointments are transportation whatever the appointment is for.
-    (r"\btransport\w*\s+(?:to|from|for)\b", "transportation", "transportation"),
-    # Services named around a surgery first: they are not the surgery itself.
-    (r"\b(?:pa|surgical)\s+assist|assistant\s+surgeon|\bco-?surgeon", "surgery", "other-surgery"),
-    (r"\bpost[-\s]?op(?:erative)?\b.*\b(?:physical|therapy|pt)\b", "physical-therapy", "post-operative"),
-    (r"medical\s+clearance|pre[-\s]?op(?:erative)?\s+(?:clearance|evaluation|labs?)", "surgery", "pre-operative"),
-    (r"\b(?:ekg|ecg|electrocardiogram|echocardiogram)\b", "lab-test", "cardiac"),
-    (r"\bchest\s+x-?\s*ray", "imaging", "x-ray"),
-    (r"\b(?:urine\s+drug|drug\s+screen|toxicology|uds)\b", "lab-test", "drug-screen"),
-    (r"\blabs?\b|\bblood\s+(?:work|test)|\bcbc\b|\bpanel\b|\burinalysis\b", "lab-test", "blood-urine"),
+    # Rides are transportation whatever the appointment is for.
+    (r"\btransport\w*|\btaxi\b|\bambulance\b|\bmileage\b|\bparatransit", "transportation", "transportation"),
+    # What is ordered for an operation: clearance, its tests, an assistant.
     (
-        r"\bcold\s+(?:compression|therapy)|hot\s*/\s*cold|\bcryo|ice\s+(?:unit|machine)|heat\s+(?:therapy\s+)?(?:pad|wrap|unit)|game\s*ready|polar\s+care|vascutherm",
+        r"medical\s+clearance|pre[-\s]?op(?:erative)?\b.*\b(?:clearance|evaluation|labs?|ekg|ecg|electrocardiogram"
+        r"|x-?\s*rays?|cbc|bmp|cmp|panel|blood|urinalysis|h\s*&\s*p|history\s+and\s+physical|testing|tests?)"
+        r"|(?:associated\s+)?surgical\s+services?\b.*\b(?:labs?|ekg|ecg|x-?\s*rays?|cbc|bmp|cmp|panel|blood|urinalysis"
+        r"|clearance|coagulation)\b"
+        r"|\blabs?\b.*\b(?:ekg|ecg|chest\s+x-?\s*ray)"
+        r"|\b(?:pa|surgical|physician\s+assistant)\s+assist|assistant\s+surgeon|\bco-?surgeon",
+        "surgery",
+        "pre-operative",
+    ),
+    # Tests.
+    (r"\b(?:ekg|ecg|electrocardiogram|echocardiogram|holter|cardiac\s+stress|stress\s+test)", "lab-test", "cardiac"),
+    (r"\bchest\s+x-?\s*ray", "imaging", "x-ray"),
+    (
+        r"\b(?:urine\s+drug|drug\s+(?:screen|test)\w*|toxicology|uds|udt|urine\s+tox\w*|drug\s+panel)",
+        "lab-test",
+        "drug-screen",
+    ),
+    (
+        r"\blabs?\b|\blab\s+work|\bblood\s+(?:work|tests?|draw)|\bcbc\b|\bcomplete\s+blood|\bpanel\b|\burinalysis\b"
+        r"|\burine\s+(?:test|culture)|\b(?:hemoglobin|hba1c|a1c)\b|\b(?:liver|renal|kidney|hepatic|thyroid)\s+function"
+        r"|\blipid|\bserum\b|\bvitamin\s+\w+\s+levels?|\b(?:blood|plasma|testosterone|drug)\s+levels?",
+        "lab-test",
+        "blood-urine",
+    ),
+    (
+        r"\bsleep\s+study|polysomnogra|\bgenetic\s+test|\bdna\s+test|\bcytokine|pharmacogen\w*|\bgenotyp"
+        r"|pulmonary\s+function|spirometr|\baudiogra|\baudiometr|\bhearing\s+(?:test|evaluation)"
+        r"|quantitative\s+sensory|\bgrip\s+(?:strength\s+)?test|range\s+of\s+motion\s+(?:of\s+)?test|\bcomputeri[sz]ed\s+(?:rom|range)",
+        "lab-test",
+        "other-test",
+    ),
+    (
+        r"\b(?:emg|ncv|ncs|nerve\s+conduction|electromyograph|electrodiagnostic|ssep|somatosensory|evoked\s+potential)",
+        "electrodiagnostic",
+        "emg-ncs",
+    ),
+    # Equipment; a stimulation unit before stimulation given as therapy.
+    (r"\bspinal\s+cord\s+stimulat|\bdorsal\s+column\s+stimulat", "surgery", "spine"),
+    (r"\bbone\s+(?:growth\s+)?stimulator|\bhearing\s+aids?", "dme", "other-dme"),
+    (
+        r"\b(?:hot|cold|heat\w*|ice|thermal|cryo\w*)\b.*\b(?:units?|pads?|wraps?|machines?|devices?|packs?\s+for\s+home"
+        r"|system|rental|purchase)\b|\bcold\s+compression|\bgame\s*ready|\bpolar\s+care|\bvascutherm|\bcryotherapy\s+unit",
         "dme",
         "cold-therapy",
     ),
     (
-        r"\bsling\b|\bbraces?\b|\bboot\b|\bcam\s+walker|\bsplints?\b|\bsupport\b|\borthos[ie]s|\bwrap\b|\bcollar\b|\borthotic|\binsoles?",
+        r"\btens\b|\bh-?wave\b|\b(?:interferential|stimulat\w*|nmes|ems|e-?stim|muscle\s+stim\w*)\b.*\b(?:units?|devices?"
+        r"|machines?|purchase|rental|supplies)\b|\bstimulators?\b",
+        "dme",
+        "tens",
+    ),
+    (
+        r"\bsling\b|\bbraces?\b|\bboot\b|\bcam\s+walker|\bsplints?\b|\bsupports?\b|\borthos[ie]s|\borthotics?\b|\binsoles?"
+        r"|\bcollar\b|\bsleeves?\b|\bwraps?\b|\blso\b|\btlso\b|\bimmobili[sz]er|\bcompression\s+(?:stocking|sleeve|garment|hose)",
         "dme",
         "brace",
     ),
-    (r"neurostimulation\s+therapy|e-?stim\b|electrical\s+muscle\s+stimulation", "physical-therapy", "modality"),
-    (r"\btens\b|\binterferential\b|\bh-?wave\b|\bneurostimulat|muscle\s+stimulat|e-?stim\b|\bems\b", "dme", "tens"),
     (r"\bpillows?\b|\bmattress|\bbed\b|\bcushion", "dme", "mattress"),
-    (r"\bwalker\b|\bcane\b|\bcrutch|\bscooter|\bwheelchair|\bcommode|shower\s+chair", "dme", "mobility"),
-    (r"\bgloves?\b|\bwipes\b|\bworkstation|\bdme\b|durable\s+medical|\bkit\b|\bsupplies\b", "dme", "other-dme"),
-    # Tests and imaging.
-    (r"\b(?:emg|ncv|ncs|nerve\s+conduction|electromyograph|electrodiagnostic)", "electrodiagnostic", "emg-ncs"),
-    (r"\bbone\s+scan\b", "imaging", "bone-scan"),
-    (r"\bmri\b|\bmr\s+arthrogra|magnetic\s+resonance", "imaging", "mri"),
-    (r"\bct\b|\bcat\s+scan|computed\s+tomograph", "imaging", "ct"),
-    (r"\bx-?\s*rays?\b|\bradiograph", "imaging", "x-ray"),
-    (r"\bultrasound\b.*\b(?:diagnostic|imaging|guided)|diagnostic\s+ultrasound|\bsonogra", "imaging", "ultrasound"),
-    (r"impedance\s+imaging|\bimaging\b|\bscan\b", "imaging", "other-imaging"),
-    # Injections.
-    (r"\bepidural|\besi\b|transforaminal", "injection", "epidural-steroid"),
-    (r"\bfacet|medial\s+branch|radiofrequency|rhizotomy", "injection", "facet"),
-    (r"trigger\s+points?\s+injection|\btpi\b", "injection", "trigger-point"),
+    (
+        r"\bwalker\b|\bcane\b|\bcrutch|\bscooter|\bwheelchair|\brollator|\bpower\s+chair|\bcommode|shower\s+chair",
+        "dme",
+        "mobility",
+    ),
+    (
+        r"\bgloves?\b|\bwipes\b|\bworkstation|\bdme\b|durable\s+medical|\bkit\b|\bsupplies\b|continuous\s+passive\s+motion"
+        r"|\bcpm\b|pneumatic\s+compression|compression\s+(?:device|pump)|\btoilet|\bgrab\s+bars?|\breacher|\bequipment"
+        r"|\bergonomic\s+chair|\belectrodes\b|\bhot\s+tub|\bjacuzzi|\bspa\b",
+        "dme",
+        "other-dme",
+    ),
+    # Therapies given in sessions; acupuncture first, as it may use stimulation or heat.
+    (
+        r"\belectro[-\s]?acupuncture|\belect\s+acupuncture|acupuncture\b.*\belectric|electric\w*\b.*\bacupuncture",
+        "acupuncture",
+        "electro-acupuncture",
+    ),
+    (r"\bacupuncture\b", "acupuncture", "acupuncture"),
+    (
+        r"electrical\s+(?:muscle\s+)?stimulation|neurostimulation\s+therapy|\be-?stim\b|\bems\b|\bnmes\b|\binterferential"
+        r"|\bhigh\s+voltage\s+galvanic",
+        "physical-therapy",
+        "modality",
+    ),
+    # Injections (before imaging: "ultrasound-guided injection" is an injection).
+    (r"\bepidural|\besi\b|\blesi\b|\btfesi\b|transforaminal|\bcaudal\b", "injection", "epidural-steroid"),
+    (r"\bfacet|medial\s+branch|radiofrequency|rhizotomy|neurotomy|\brfa\b", "injection", "facet"),
+    (r"trigger\s+points?\s+injections?|\btpi\b|\btpis\b", "injection", "trigger-point"),
     (r"platelet[-\s]rich|\bprp\b", "injection", "prp"),
     (r"\bbotox|botulinum", "injection", "botox"),
-    (r"nerve\s+block|\bblock\b|stellate|ganglion", "injection", "nerve-block"),
+    (r"nerve\s+blocks?|\bblocks?\b|\bstellate\b", "injection", "nerve-block"),
     (
-        r"\b(?:joints?|knees?|shoulders?|hips?|sacroiliac|si|cortisone|steroid|hyaluronic|synvisc|orthovisc)\b.*\binjection|viscosupplement",
+        r"\b(?:joints?|knees?|shoulders?|hips?|sacroiliac|si|cortisone|steroid|hyaluronic|synvisc\w*"
+        r"|orthovisc|euflexxa|subacromial|intra-?articular|bursa\w*)\b.*\binjections?|viscosupplement|\bsynvisc",
         "injection",
         "joint",
     ),
     (r"\binjections?\b.*\b(?:knees?|shoulders?|hips?|joints?|bursa)\b", "injection", "joint"),
-    (r"\binjections?\b", "injection", "other-injection"),
-    # Surgery by body region.
+    (r"\binjections?\b|\bprolotherapy|\binjectable", "injection", "other-injection"),
+    # Imaging.
+    (r"\bbone\s+scan\b", "imaging", "bone-scan"),
+    (r"\bmri\b|\bmr\s+arthrogra|magnetic\s+resonance|\bmra\b", "imaging", "mri"),
+    (r"\bct\b|\bcat\s+scan|computed\s+tomograph", "imaging", "ct"),
+    (r"\bx-?\s*rays?\b|\bradiograph|\bfilms\b", "imaging", "x-ray"),
+    # Ultrasound given in sessions is a physical therapy modality; otherwise it is imaging.
+    (rf"\bultrasound\b.*\b{_SESSIONS}|\b(?:pulsed|therapeutic)\s+ultrasound|ultrasound\s+therap", "physical-therapy", "modality"),
+    (r"\bultrasound|\bsonogra|\bdoppler", "imaging", "ultrasound"),
     (
-        r"\b(?:fusion|laminectomy|discectomy|microdiscectomy|laminotomy|foraminotomy|kyphoplasty|spinal\s+cord\s+stimulator)\b",
-        "surgery",
-        "spine",
+        r"impedance\s+imaging|\bimaging\b|\bscan\b|\bmyelogra|\bdiscogra|\bdexa\b|\bbone\s+density|\bpet\b|\barthrogra"
+        r"|\bfluoroscop\w*\s+(?:study|exam)|\bvideofluoroscop",
+        "imaging",
+        "other-imaging",
     ),
-    (r"\barthroplasty\b.*\bhips?\b|hips?\s+(?:replacement|arthroscopy)", "surgery", "hip"),
     (
-        r"\b(?:shoulders?)\b.*\b(?:arthroscop|repair|decompression|surgery|arthroplasty)|rotator\s+cuff\s+repair",
-        "surgery",
-        "shoulder",
+        r"\bpost[-\s]?(?:op(?:erative)?|surgical)\b.*\b(?:physical|therapy|pt|rehab\w*)\b"
+        r"|\b(?:physical\s+therapy|pt|rehab\w*)\b.*\b(?:after|following|post)[-\s]?(?:surgery|op\w*)",
+        "physical-therapy",
+        "post-operative",
     ),
+    # Facility stays first, as they name the therapies given there.
     (
-        r"\bknees?\b.*\b(?:arthroscop|meniscectomy|replacement|arthroplasty|surgery|reconstruction)|\bmeniscectomy|\bacl\s+reconstruction",
-        "surgery",
-        "knee",
+        r"skilled\s+nursing|\bsnf\b|inpatient\s+rehab|nursing\s+(?:facility|home)|\bhospital\s+stay|\binpatient"
+        r"|assisted\s+living|\bresidential\s+(?:care|treatment)",
+        "home-health",
+        "facility",
     ),
-    (r"carpal\s+tunnel\s+release|trigger\s+finger\s+release|\b(?:hands?|wrists?|fingers?)\b.*\bsurgery", "surgery", "hand"),
-    (r"\belbows?\b.*\b(?:surgery|release|repair)", "surgery", "elbow"),
-    (r"\b(?:ankles?|foot|feet)\b.*\b(?:surgery|arthroscop|repair)", "surgery", "foot-ankle"),
-    # Therapies; a facility stay first, as it names the therapies given there.
-    (r"skilled\s+nursing|\bsnf\b|inpatient\s+rehab|nursing\s+facility|\bhospital\s+stay|\binpatient", "home-health", "facility"),
-    (r"\belectro[-\s]?acupuncture|\belect\s+acupuncture", "acupuncture", "electro-acupuncture"),
-    (r"\bacupuncture\b", "acupuncture", "acupuncture"),
-    (r"\bchiro|\bmanipulation|\bspinal\s+manipulat|\bcmt\b|\bosteopathic\s+manipulat", "chiropractic", "manipulation"),
+    (r"\bchiro|\bmanipulation|\bspinal\s+manipulat|\bcmt\b|\bosteopathic\s+manipulat|\bomt\b", "chiropractic", "manipulation"),
     (
-        r"functional\s+restoration|\bfrp\b|\bhelp\s+program|multidisciplinary|interdisciplinary",
+        r"functional\s+restoration|\bfrp\b|\bhelp\s+program|multidisciplinary|interdisciplinary|chronic\s+pain\s+program",
         "functional-restoration",
         "program",
     ),
     (r"work\s+(?:conditioning|hardening)", "functional-restoration", "work-conditioning"),
-    (r"\bgym\b|\bfitness\b|\bymca\b|\bpool\s+membership|exercise\s+program", "functional-restoration", "gym"),
     (
-        r"functional\s+capacity|\bfce\b|range\s+of\s+motion\s+(?:of\s+)?test|grip\s+(?:strength\s+)?test|\bimpairment\s+rating",
-        "evaluation",
-        "functional-capacity",
+        r"\bgym\b|\bfitness\b|\bymca\b|\bpool\s+(?:membership|access)|(?<!home\s)exercise\s+program|health\s+club",
+        "functional-restoration",
+        "gym",
     ),
+    (r"functional\s+capacity|\bfce\b|\bimpairment\s+rating", "evaluation", "functional-capacity"),
     (
-        r"partial\s+hospitali[sz]ation|\bday\s+treatment|\bpsych|\bcognitive\s+behavio|\bcbt\b|\bbio[-\s]?behavio|\bbiofeedback|\bcounsel|\bhypno",
+        r"partial\s+hospitali[sz]ation|\bday\s+treatment|\bpsych|\bcognitive\s+behavio|\bcbt\b|\bbio[-\s]?behavio"
+        r"|\bbiofeedback|\bcounsel|\bhypno",
         "psychological",
         "therapy",
     ),
-    (r"\baqua(?:tic)?\s+therap|\bpool\s+therap|\bhydrotherap", "physical-therapy", "aquatic"),
+    (r"\baqua(?:tic)?\s+therap|\bpool\s+therap|\bhydrotherap|\bwater\s+therap", "physical-therapy", "aquatic"),
+    (r"\bpt\s*/\s*ot\b", "physical-therapy", "therapy"),
     (r"\boccupational\s+therap|\bot\b|\bhand\s+therap", "occupational-therapy", "therapy"),
+    # Therapy by what is done: exercise and hands-on work, or a modality applied.
     (
-        r"\binfrared\b|\bultrasound\b|\bshock\s*wave|\beswt\b|\bmyofascial\b|\bmassage\b|\bheat\b|\blaser\b|\btraction\b|\biontophoresis|\bparaffin",
+        r"therapeutic\s+(?:exercise|activit)|\bmanual\s+therap|\bmyofascial|\bmassage|neuromuscular\s+re-?education"
+        r"|\bgait\s+training|\bkinesio|\bsoft\s+tissue\s+mobili[sz]ation|\bjoint\s+mobili[sz]ation|\bstretching",
+        "physical-therapy",
+        "therapy",
+    ),
+    (
+        r"\binfrared\b|\bshock\s*wave|\beswt\b|\bheat\b|\b(?:hot|cold|ice)\s+(?:packs?|therap\w*)|\bcryotherapy|\blaser\b"
+        r"|\btraction\b|\biontophoresis|\bphonophoresis|\bparaffin|\bdiathermy|\bwhirlpool|\bmodalit",
         "physical-therapy",
         "modality",
     ),
     (r"physical\s+therap|\bphysiotherap|\bpt\b|\brehabilitat|\bhome\s+exercise", "physical-therapy", "therapy"),
-    # Care settings and services.
+    # Care at home.
     (
-        r"home\s+health|\bhome\s+care|\bhousekeeping|\bcaregiver|\bhome\s+assist|\bpa\s+assist|\battendant|\baide\b",
+        r"home\s+health|\bhome\s+care|\bhousekeeping|\bcaregiver|\bhome\s+assist|\battendant|\baide\b|\bnurs(?:e|es|ing)\b"
+        r"|\bin-?home\b|\bwound\s+care",
         "home-health",
         "home-care",
     ),
-    (r"\btransport|\btaxi\b|\bambulance|\bmileage", "transportation", "transportation"),
-    # Medication by drug name, then by form.
-    (_words(TOPICALS), "medication", "topical-compound"),
-    (_words(OPIOIDS), "medication", "opioid"),
-    (_words(MUSCLE_RELAXANTS), "medication", "muscle-relaxant"),
-    (_words(ANTICONVULSANTS), "medication", "anticonvulsant"),
-    (_words(ANTIDEPRESSANTS), "medication", "antidepressant"),
-    (_words(SLEEP_AIDS), "medication", "sleep-aid"),
-    (_words(GI_DRUGS), "medication", "proton-pump-inhibitor"),
-    (_words(NSAIDS), "medication", "nsaid"),
-    (r"\boral\s+suspension|\bmedical\s+food|\btheramine|\bsentra|\bgabadone", "medication", "medical-food"),
-    (_words(OTHER_DRUGS) + r"|\d\s*mg\b|#\d", "medication", "other-drug"),
-    # Any other surgery, once therapies ("myofascial release") have had their turn.
+]
+
+# Named drugs are looked up here, after the rules above (an injection, a screen for a drug,
+# a therapy with a patch are not medication requests) and before those below.
+DRUG_STEP = len(RULES)
+
+RULES += [
+    (r"\boral\s+suspension|\bmedical\s+food", "medication", "medical-food"),
     (
-        r"\bsurgery\b|\bsurgical\b|arthroscop|\barthroplasty|\bexcision|\brelease\b|\brepair\b|\bdecompression\b",
-        "surgery",
-        "other-surgery",
+        r"\bmedications?\b|\brefills?\b|\btablets?\b|\bcapsules?\b|\bprescription|\d\s*mg\b|\d\s*mcg\b|#\s?\d",
+        "medication",
+        "other-drug",
     ),
+    # An operation, by the region it is on.
+    (_OPERATION, "surgery", BY_REGION),
     # Evaluation and management last: many requests above mention a consult in passing.
     (
         r"\bconsult|\breferral|\bspecialist|\bevaluation|\bre-?exam|\bexamination|\bassessment|\bsecond\s+opinion",
@@ -534,11 +434,18 @@ def classify_request(request: str) -> tuple[str | None, str | None]:
     if not text:
         return None, None
     view = keyword_view(text)
-    for regex, words, category, subcategory in _COMPILED_RULES:
+    for index, (regex, words, category, subcategory) in enumerate(_COMPILED_RULES):
+        if index == DRUG_STEP and (drug_class := read_drugs(view).drug_class):
+            return "medication", drug_class
         if words is not None and not _has_any(view, words):
             continue
         if regex.search(text):
-            return category, subcategory
+            return category, (
+                SURGERY_BY_REGION.get(body_region_of(text), "other-surgery") if subcategory == BY_REGION else subcategory
+            )
+    # A drug only the general dictionary knows, named without a dose ("Atorvastatin").
+    if drug_class := read_drugs(view, general=True).drug_class:
+        return "medication", drug_class
     return "other", "other"
 
 

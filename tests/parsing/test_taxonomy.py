@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from decisions.parsing.taxonomy import CATEGORIES, RULES, SUBCATEGORIES, classify_request
+from decisions.parsing.taxonomy import BY_REGION, CATEGORIES, RULES, SUBCATEGORIES, SURGERY_BY_REGION, classify_request
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,7 @@ from decisions.parsing.taxonomy import CATEGORIES, RULES, SUBCATEGORIES, classif
         ("Right knee arthroscopy with meniscectomy", ("surgery", "knee")),
         ("Post-op physical therapy 2 times a week for 6 weeks", ("physical-therapy", "post-operative")),
         ("Physical therapy 2 times a week for 4 weeks", ("physical-therapy", "therapy")),
-        ("Myofascial release to the low back", ("physical-therapy", "modality")),
+        ("Myofascial release to the low back", ("physical-therapy", "therapy")),
         ("Chiropractic treatment 6 visits", ("chiropractic", "manipulation")),
         ("Eight (8) acupuncture sessions", ("acupuncture", "acupuncture")),
         ("Functional restoration program 80 hours", ("functional-restoration", "program")),
@@ -54,8 +54,9 @@ def test_every_rule_names_a_known_category_and_subcategory() -> None:
     for pattern, category, subcategory in RULES:
         re.compile(pattern)
         assert category in CATEGORIES
-        assert subcategory in SUBCATEGORIES[category]
+        assert subcategory in SUBCATEGORIES[category] or (category, subcategory) == ("surgery", BY_REGION)
     assert set(SUBCATEGORIES) == set(CATEGORIES)
+    assert set(SURGERY_BY_REGION.values()) <= set(SUBCATEGORIES["surgery"])
 
 
 def test_a_request_is_classified_by_its_beginning_only() -> None:
