@@ -9,10 +9,12 @@ would this search give with my own filter replaced", which is the same search mi
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from datetime import date
+from functools import reduce
 from typing import Any
 
 import django_filters
@@ -21,6 +23,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from decisions import query
 from decisions.models import Case, CitedBy, DisputedItem, Guideline, Outcome, Reviewer, Sex, Source
 from decisions.parsing.taxonomy import CATEGORIES, SUBCATEGORIES
 
@@ -75,6 +78,11 @@ class CaseFilterSet(django_filters.FilterSet):
     """Validates a search; ``filter_queryset`` applies all of it to a Case queryset."""
 
     q = django_filters.CharFilter(label="Search the letters", max_length=500)
+    exact = django_filters.BooleanFilter(
+        label="Only the words typed",
+        help_text="Search the words as typed, without their other names (brand and generic drug names, abbreviations).",
+        widget=forms.CheckboxInput,
+    )
     outcome = django_filters.ChoiceFilter(label="Outcome", choices=Outcome.choices)
     treatment = django_filters.CharFilter(label="Treatment", max_length=100)
     subcategory = django_filters.CharFilter(label="Treatment subcategory", max_length=60)
@@ -151,17 +159,32 @@ def check_treatment(form: forms.Form, cleaned: dict[str, Any]) -> None:
 
 
 def check_words(form: forms.Form, cleaned: dict[str, Any]) -> None:
-    """Words that leave nothing to search for (only very common words, or only operators) are refused
-    with the reason, rather than answered with "no letters match"."""
+    """Read the words (``cleaned["words"]``, expanded unless ``exact``). Words that leave nothing to
+    search for (only very common words, or only operators) are refused with the reason, rather
+    than answered with "no letters match"."""
+    cleaned.update(with_words(cleaned, cleaned["q"]))
     if not cleaned["q"]:
         return
+    typed = query.parse_words(cleaned["q"])
+    texts = [term.text for clause in typed.clauses for term in clause.terms]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT numnode(websearch_to_tsquery(%s::regconfig, %s))", [SEARCH_CONFIG, cleaned["q"]])
-        searchable = cursor.fetchone()[0] > 0
+        cursor.execute(
+            "SELECT coalesce(bool_or(numnode(plainto_tsquery(%s::regconfig, t)) > 0), false) FROM unnest(%s::text[]) t",
+            [SEARCH_CONFIG, texts],
+        )
+        searchable = cursor.fetchone()[0]
     if not searchable:
         form.add_error(
             "q", "has no word to search for: very common words (the, and, of…) and operators alone (OR, -, quotes) match nothing"
         )
+    elif query.term_count(cleaned["words"]) > query.MAX_TERMS:
+        form.add_error("q", f"has too many words and names to search at once (at most {query.MAX_TERMS}): use fewer words")
+
+
+def with_words(cleaned: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """``cleaned`` searching ``text`` instead: its words read, and expanded unless ``exact``."""
+    typed = query.parse_words(text)
+    return {**cleaned, "q": text, "words": typed if cleaned.get("exact") else query.expanded(typed)}
 
 
 def check_guideline(form: forms.Form, cleaned: dict[str, Any]) -> None:
@@ -197,8 +220,24 @@ def active_params(cleaned: Mapping[str, Any]) -> list[str]:
 
 
 def search_query(cleaned: Mapping[str, Any]) -> SearchQuery | None:
-    text = cleaned.get("q") or ""
-    return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG) if text else None
+    """The words of a search as one PostgreSQL text query (each term through the search configuration)."""
+    words: query.WordQuery | None = cleaned.get("words")
+    if not cleaned.get("q") or not words:
+        return None
+    combined: Any = None
+    for clause in words.clauses:
+        either = reduce(operator.or_, (term_query(term) for term in clause.terms))
+        either = ~either if clause.negated else either
+        combined = either if combined is None else combined & either
+    return combined
+
+
+def term_query(term: query.Term) -> SearchQuery:
+    if term.prefix:
+        # Only letters and digits reach to_tsquery's own syntax: the prefix of one word.
+        stem = re.sub(r"[^\w]|_", "", term.text)
+        return SearchQuery(f"{stem}:*", search_type="raw", config=SEARCH_CONFIG)
+    return SearchQuery(term.text, search_type="phrase" if term.phrase else "plain", config=SEARCH_CONFIG)
 
 
 def filter_cases(queryset: QuerySet[Case], cleaned: Mapping[str, Any], exclude: Collection[str] = ()) -> QuerySet[Case]:
@@ -214,9 +253,9 @@ def case_conditions(cleaned: Mapping[str, Any], exclude: Collection[str] = ()) -
     """The letter-level filters as one Q on Case."""
     value = {name: cleaned.get(name) for name in CASE_PARAMS if name not in exclude}
     condition = Q()
-    query = search_query(value)
-    if query is not None:
-        condition &= Q(search_vector=query)
+    words = search_query(cleaned) if "q" not in exclude else None
+    if words is not None:
+        condition &= Q(search_vector=words)
     if value.get("specialty"):
         condition &= Q(reviewer_id__in=Reviewer.objects.filter(specialty_slugs__contains=[value["specialty"]]).values("id"))
     if value.get("state"):

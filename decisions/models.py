@@ -187,11 +187,14 @@ class Case(models.Model):
     # Each text is searched up to a cap, so that no letter's vector passes PostgreSQL's 1 MB limit
     # (which would refuse the whole letter): together 100,000 characters, at worst ~7 bytes of
     # vector a character. Real letters search a few thousand; the stored texts stay whole.
+    # imr_search_text (migration 0012) parts words glued by extraction ("spine.Acupuncture",
+    # "Hydrocodone/APAP", which PostgreSQL would index as one token) and joins words hyphenated
+    # across a line end.
     search_vector = models.GeneratedField(
         expression=RawSQL(
-            f"setweight(to_tsvector('english'::regconfig, left(coalesce(case_number, '') || ' ' || search_requests, {SEARCHED_CHARS['requests']})), 'A')"
-            f" || setweight(to_tsvector('english'::regconfig, left(clinical_summary, {SEARCHED_CHARS['clinical_summary']})), 'B')"
-            f" || setweight(to_tsvector('english'::regconfig, left(search_rationales, {SEARCHED_CHARS['rationales']})), 'C')",
+            f"setweight(to_tsvector('english'::regconfig, imr_search_text(left(coalesce(case_number, '') || ' ' || search_requests, {SEARCHED_CHARS['requests']}))), 'A')"
+            f" || setweight(to_tsvector('english'::regconfig, imr_search_text(left(clinical_summary, {SEARCHED_CHARS['clinical_summary']}))), 'B')"
+            f" || setweight(to_tsvector('english'::regconfig, imr_search_text(left(search_rationales, {SEARCHED_CHARS['rationales']}))), 'C')",
             [],
         ),
         output_field=SearchVectorField(),

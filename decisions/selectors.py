@@ -40,6 +40,7 @@ from decisions.filters import (
     filter_cases,
     item_conditions,
     search_query,
+    with_words,
 )
 from decisions.models import Case, CitedBy, DisputedItem, Guideline, Outcome, Sex, Source
 from decisions.parsing.taxonomy import CATEGORIES, SUBCATEGORIES
@@ -201,6 +202,9 @@ class SearchResult:
         self.cleaned = cleaned
         self.errors = errors
         self.query: SearchQuery | None = search_query(cleaned) if not errors else None
+        words = cleaned.get("words") if cleaned.get("q") and not errors else None
+        # The other names the words were expanded to (brand and generic drugs, abbreviations).
+        self.also_searching: list[str] = words.also_searching if words else []
         self.timings: dict[str, float] = {}
 
     @property
@@ -426,7 +430,7 @@ def spelling_suggestions(cleaned: Mapping[str, Any]) -> list[Suggestion]:
             continue
         for close in close_words(word, words):
             new_q = " ".join(close if w.strip('"-').lower() == word else w for w in text.split())
-            count = filter_cases(Case.objects.all(), {**cleaned, "q": new_q}).count()
+            count = filter_cases(Case.objects.all(), with_words(cleaned, new_q)).count()
             if count:
                 suggestions.append(Suggestion(f"Search for “{new_q}”", {"q": new_q}, count))
     return sorted(suggestions, key=lambda s: -s.count)[:3]

@@ -35,10 +35,20 @@ from django.db import migrations, models
 
 # decisions.models.SEARCHED_CHARS as of this migration.
 CAPPED_VECTOR = (
-    "setweight(to_tsvector('english'::regconfig, left(coalesce(case_number, '') || ' ' || search_requests, 20000)), 'A')"
-    " || setweight(to_tsvector('english'::regconfig, left(clinical_summary, 50000)), 'B')"
-    " || setweight(to_tsvector('english'::regconfig, left(search_rationales, 30000)), 'C')"
+    "setweight(to_tsvector('english'::regconfig, imr_search_text(left(coalesce(case_number, '') || ' ' || search_requests, 20000))), 'A')"
+    " || setweight(to_tsvector('english'::regconfig, imr_search_text(left(clinical_summary, 50000))), 'B')"
+    " || setweight(to_tsvector('english'::regconfig, imr_search_text(left(search_rationales, 30000))), 'C')"
 )
+# The text PostgreSQL's parser reads: words glued by a full stop, slash, comma, semicolon or colon
+# between letters (text extraction drops the space: "spine.Acupuncture", and "Hydrocodone/APAP"
+# would be one "file" token) are parted; a word hyphenated across a line end is joined.
+SEARCH_TEXT = r"""
+CREATE FUNCTION imr_search_text(value text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT regexp_replace(
+        regexp_replace(value, '(?<=[[:lower:]])-\n(?=[[:lower:]])', '', 'g'),
+        '(?<=[[:alpha:]])[/.,;:]+(?=[[:alpha:]])', ' ', 'g')
+$$;
+"""
 # As migration 0009: the vector kept in the row; the UPDATE stores existing letters that way.
 VECTOR_IN_ROW = """
 ALTER TABLE decisions_case ALTER COLUMN search_vector SET STORAGE MAIN;
@@ -302,6 +312,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunSQL(SEARCH_TEXT, "DROP FUNCTION imr_search_text(text);"),
         # A generated column's expression cannot be altered in place (before PostgreSQL 17).
         migrations.RemoveIndex(model_name="case", name="case_search_gin"),
         migrations.RemoveField(model_name="case", name="search_vector"),
