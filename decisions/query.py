@@ -25,7 +25,8 @@ from decisions.parsing.drugs import CLASS_ORDER, DRUG_CLASSES, GENERIC_SPELLINGS
 
 @dataclass(frozen=True)
 class Term:
-    """One searchable unit: a word, a phrase (several words in order) or a prefix."""
+    """One searchable unit: a word, a phrase (several words in order), several words (all of
+    them, in any order: words typed in a row that name a vocabulary entry) or a prefix."""
 
     text: str
     phrase: bool = False
@@ -221,7 +222,8 @@ def _names_joined(clauses: tuple[Clause, ...]) -> Iterator[Clause]:
             if all(_is_plain_word(clause) for clause in run):
                 name = " ".join(clause.terms[0].text for clause in run)
                 if normalised(name) in known:
-                    yield Clause((Term(name, phrase=True),))
+                    # Still all of its words, not the phrase: "therapy, physical" stays found.
+                    yield Clause((Term(name),))
                     position += length
                     break
         else:
