@@ -216,17 +216,20 @@ def longest_arrays(array_columns: Sequence[Column], only: Ints | None = None) ->
     return [int(value) for value in row] if row else [0] * len(array_columns)
 
 
-def items_sql(text_columns: Sequence[Column], array_columns: Sequence[Column], slots: Sequence[int], params: dict[str, Any]) -> str:
+def items_sql(scalar_columns: Sequence[Column], array_columns: Sequence[Column], slots: Sequence[int], params: dict[str, Any]) -> str:
     """One row per item from an index-only scan of item_facets_cover: its letter, its text columns'
-    codes, and its array columns spread over fixed slots (0 where shorter), so every row has the
+    codes and numbers, and its array columns spread over fixed slots (0 where shorter), so every row has the
     same width. Subscripts cost a fraction of unnest(), whose set-returning rows double the time of
     the scan. Integer arrays (ids) are read as they are, text arrays as positions in their vocabulary."""
     selected = ["i.case_id::int4"]
     joins = []
-    for column in text_columns:
-        expression, join = coded(column, params)
-        selected.append(expression)
-        joins.append(join)
+    for column in scalar_columns:
+        if column.kind == "text":
+            expression, join = coded(column, params)
+            selected.append(expression)
+            joins.append(join)
+        else:
+            selected.append(scalar(column))
     for column, count in zip(array_columns, slots, strict=True):
         for slot in range(1, count + 1):
             if column.kind == "ids":
@@ -336,13 +339,13 @@ class FacetIndex:
         }
 
     def load_items(self, only: Ints | None = None) -> None:
-        text_columns = self.of_kind("item", "text")
+        scalar_columns = self.of_kind("item", "text", "number", "day")
         array_columns = self.of_kind("item", "ids", "texts")
         slots = longest_arrays(array_columns, only)
         params: dict[str, Any] = {"vocabularies": self.vocabularies}
-        sql = items_sql(text_columns, array_columns, slots, params)
+        sql = items_sql(scalar_columns, array_columns, slots, params)
         del params["vocabularies"]
-        dtypes = [">i4"] * (1 + len(text_columns) + sum(slots))
+        dtypes = [">i4"] * (1 + len(scalar_columns) + sum(slots))
         if only is not None:
             params["only"] = only.tolist()
             read = fetch_columns(sql + ONLY_ITEMS_OF, params, dtypes)
@@ -357,9 +360,9 @@ class FacetIndex:
         self.item_letter: Ints = letter
         self.item: dict[str, Codes] = {
             column.name: compact(column, self.vocabularies, value)
-            for column, value in zip(text_columns, rest[: len(text_columns)], strict=True)
+            for column, value in zip(scalar_columns, rest[: len(scalar_columns)], strict=True)
         }
-        spread = rest[len(text_columns) :]
+        spread = rest[len(scalar_columns) :]
         self.entries: dict[str, Entries] = {}
         self.id_values: dict[str, Ints] = {}
         for column, count in zip(array_columns, slots, strict=True):
@@ -466,7 +469,7 @@ class FacetIndex:
             bound = days_of(wanted) if column.kind == "day" else float(wanted)
             null = NULL_DAY if column.kind == "day" else column.null
             low, high = (bound, None) if need.match == "at_least" else (None, bound)
-            return in_range(self.letter[column.name], null, low, high)
+            return in_range((self.letter if column.level == "letter" else self.item)[column.name], null, low, high)
         code = self.code_of(column, wanted)
         if column.kind == "reviewer_texts":
             if code < 1:
@@ -594,6 +597,12 @@ class FacetIndex:
         ranked = self.relevance_order(letters, matches[1]) if matches and cleaned.get("sort") == Sort.RELEVANCE else None
         return SearchCounts(int(letters.sum()), total_items, facets, ranked)
 
+    def letters_without(self, cleaned: Mapping[str, Any], dropped: Sequence[Collection[str]]) -> list[int]:
+        """How many letters the search finds with each set of parameters in ``dropped`` left out."""
+        matches = self.text_matches(cleaned) if any("q" not in names for names in dropped) else None
+        text = matches[0] if matches is not None else None
+        return [int(self.matching(cleaned, text, names)[0].sum()) for names in dropped]
+
     def matching(self, cleaned: Mapping[str, Any], text: Mask | None, exclude: Collection[str] = ()) -> tuple[Mask, Mask]:
         """(letters, items) of the search without ``exclude``: with item filters, letters with a matching item."""
         letters = self.letter_mask(cleaned, text, exclude)
@@ -698,14 +707,19 @@ PLAN_BY_GIN_BITMAP = {"enable_seqscan": "off", "enable_indexscan": "off"}
 def planner_settings(settings: Mapping[str, str]) -> Iterator[None]:
     """Planner settings for the statements inside (in the caller's ``atomic`` block), restored after
     them. After an error they are not: the transaction is aborted, and its rollback restores them."""
-    with connection.cursor() as cursor:
-        previous = {}
-        for name, value in settings.items():
-            cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
-            previous[name] = cursor.fetchone()[0]
+    if not settings:
         yield
-        for name, value in previous.items():
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        return
+    names = list(settings)
+    with connection.cursor() as cursor:
+        # All in one statement each way: a search sends two statements for them, not one per setting.
+        current = ", ".join(["current_setting(%s)"] * len(names))
+        changes = ", ".join(["set_config(%s, %s, true)"] * len(names))
+        cursor.execute(f"SELECT {current}, {changes}", [*names, *(part for name in names for part in (name, settings[name]))])
+        row = cursor.fetchone()
+        previous = dict(zip(names, row[: len(names)], strict=True))
+        yield
+        cursor.execute(f"SELECT {changes}", [part for name in names for part in (name, previous[name])])
 
 
 def read_matches_on_own_connection(

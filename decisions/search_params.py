@@ -327,6 +327,11 @@ def field_is(lookup: str) -> Callable[[Any, Cleaned], Q]:
     return lambda value, cleaned: Q(**{lookup: value})
 
 
+def holds(field_name: str) -> Callable[[Any, Cleaned], Q]:
+    """The array column ``field_name`` holds the value (``ingredients__contains=[value]``)."""
+    return lambda value, cleaned: Q(**{f"{field_name}__contains": [value]})
+
+
 def array_holds(by_role: Mapping[str, Column]) -> Callable[[Any, Cleaned], Q]:
     """The item's copy of its citations of the role ``cited_by`` names holds the value."""
 
