@@ -263,7 +263,7 @@ def in_range(column: npt.NDArray[Any], null: int, low: Any, high: Any) -> Mask |
     """Rows whose value lies within the bounds that are set (a missing value never does)."""
     if low is None and high is None:
         return None
-    mask = column != null
+    mask: Mask = column != null
     if low is not None:
         mask &= column >= low
     if high is not None:
@@ -478,7 +478,8 @@ class FacetIndex:
         if column.kind in ("ids", "texts"):
             return self.items_holding(self.entries[column.name], code)
         values = self.letter[column.name] if column.level == "letter" else self.item[column.name]
-        return values == code
+        equal: Mask = values == code
+        return equal
 
     def code_of(self, column: Column, value: Any) -> int:
         """The column's code of a value (from 1; -1 when the index holds no such value)."""
@@ -735,7 +736,8 @@ def distinct_letters(values: npt.NDArray[np.integer[Any]], letters: Ints, n_valu
     if n_values * n_letters <= MAX_FLAG_CELLS:
         seen = np.zeros(n_values * n_letters, dtype=bool)
         seen[values.astype(np.int64) * n_letters + letters] = True
-        return seen.reshape(n_values, n_letters).sum(axis=1)
+        counts: npt.NDArray[np.int64] = seen.reshape(n_values, n_letters).sum(axis=1)
+        return counts
     keys = np.unique(values.astype(np.int64) * n_letters + letters)
     return np.bincount(keys // n_letters, minlength=n_values)
 

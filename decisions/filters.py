@@ -43,7 +43,7 @@ class SearchForm(forms.Form):
         return cleaned
 
 
-class CaseFilterSet(django_filters.FilterSet):
+class CaseFilterSet(django_filters.FilterSet):  # type: ignore[misc]  # django-filter has no type hints
     """Validates a search (a filter per declared parameter); ``filter_queryset`` applies all of it."""
 
     class Meta:
@@ -56,7 +56,7 @@ class CaseFilterSet(django_filters.FilterSet):
 
 
 # One filter per parameter, in the registry's order (also the OpenAPI schema's).
-CaseFilterSet.base_filters = {param.name: param.make_filter() for param in PARAMS}  # type: ignore[misc]
+CaseFilterSet.base_filters = {param.name: param.make_filter() for param in PARAMS}
 
 
 def clean_search_params(form: forms.Form, cleaned: dict[str, Any]) -> None:

@@ -386,7 +386,7 @@ def result_page(search: Search, counts: SearchCounts, number: int | str | None) 
         search.letters() if counts.ranked_ids is None else RankedLetters(search.letters(), counts.ranked_ids)
     )
     paginator = Paginator(letters, PAGE_SIZE)
-    paginator.count = counts.letters  # type: ignore[misc]  # counted once, shared with the page links
+    paginator.count = counts.letters  # counted once, shared with the page links
     requested = parse_page_number(number)
     capped = requested > MAX_PAGES
     try:
