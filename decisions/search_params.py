@@ -176,8 +176,9 @@ class FacetDecl:
 @dataclass(frozen=True)
 class Widget:
     """How the form shows a parameter: ``select`` (options from the filter's choices or, ``options``,
-    a list the page reads from the archive), ``input`` with HTML ``attrs``, or one end of a ``range``
-    fieldset (``group``: its legend). ``hidden``: not in the filter panel (q has its own box)."""
+    a lookup or a list the page reads from the archive), ``input`` with HTML ``attrs``, either of them
+    one end of a range fieldset (``group``: its legend); ``none``: not in the filter panel (q has its
+    own box)."""
 
     kind: Literal["select", "input", "none"] = "select"
     any_label: str = ""
@@ -194,6 +195,8 @@ class Widget:
 
 @dataclass(frozen=True)
 class Param:
+    """One query-string parameter, everything about it (see the module's docstring)."""
+
     name: str
     label: str
     help: str
@@ -213,11 +216,6 @@ class Param:
     removes: tuple[str, ...] = ()
     chip: Callable[[Cleaned, Mapping[str, Mapping[str, str]]], str] | None = None
     shows_chip: bool = True
-
-    @property
-    def narrows(self) -> bool:
-        """Whether a value of it narrows the search (sort and cited_by only change how it reads)."""
-        return self.level != "option"
 
     @property
     def removed_with(self) -> tuple[str, ...]:
