@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from decisions.converters import canonical_key
-from decisions.filters import CaseFilterSet
 from decisions.models import Case, Guideline
-from decisions.selectors import MAX_PAGES, ResultPage, SearchResult, guideline_summaries, search_cases
+from decisions.search_params import PARAMS
+from decisions.selectors import MAX_PAGES, ResultPage, SearchPage, guideline_summaries, query_string, search_cases
 from decisions.serializers import (
     CaseDetailSerializer,
     CaseSummarySerializer,
@@ -22,27 +22,17 @@ from decisions.serializers import (
     ItemSummarySerializer,
     SearchResultSerializer,
 )
-from decisions.templatetags.search_tags import query_string
 
-PARAMETER_TYPES = {
-    "age_min": OpenApiTypes.INT,
-    "age_max": OpenApiTypes.INT,
-    "decided_from": OpenApiTypes.DATE,
-    "decided_to": OpenApiTypes.DATE,
-    "injured_from": OpenApiTypes.DATE,
-    "injured_to": OpenApiTypes.DATE,
-}
+OPENAPI_TYPES = {"string": OpenApiTypes.STR, "integer": OpenApiTypes.INT, "date": OpenApiTypes.DATE}
 
 
 def search_parameters() -> list[OpenApiParameter]:
-    """The search's query parameters for the OpenAPI schema, read off the FilterSet."""
+    """The search's query parameters for the OpenAPI schema, from their declarations."""
     parameters = []
-    for name, search_filter in CaseFilterSet.base_filters.items():
-        choices = getattr(search_filter, "extra", {}).get("choices")
+    for param in PARAMS:
+        choices = param.make_filter().extra.get("choices")
         enum = [value for value, _ in choices] if isinstance(choices, list) else None
-        parameters.append(
-            OpenApiParameter(name, PARAMETER_TYPES.get(name, OpenApiTypes.STR), description=str(search_filter.label), enum=enum)
-        )
+        parameters.append(OpenApiParameter(param.name, OPENAPI_TYPES[param.api_type], description=param.help, enum=enum))
     parameters.append(
         OpenApiParameter("page", OpenApiTypes.INT, description="Page number, 25 letters a page (at most 200 pages).")
     )
@@ -76,7 +66,8 @@ class DecisionListView(generics.GenericAPIView):
         result = search_cases(request.query_params)
         if not result.is_valid:
             return Response({"errors": result.errors}, status=400)
-        page = result.page(request.query_params.get("page"))
+        page = result.page
+        assert page is not None  # a valid search has its page
         if page.beyond_last:  # a client paging until the results run out stops here
             last = page.page.number
             reason = f"the last page is {last}" + (f" (at most {MAX_PAGES} are served: refine the search)" if page.capped else "")
@@ -111,7 +102,7 @@ class DecisionListView(generics.GenericAPIView):
         return results
 
 
-def facets_as_counts(result: SearchResult) -> dict[str, dict[str, int]]:
+def facets_as_counts(result: SearchPage) -> dict[str, dict[str, int]]:
     return {name: facet.as_counts() for name, facet in result.facets.items()}
 
 

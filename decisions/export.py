@@ -13,14 +13,13 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.search import SearchRank
-from django.db.models import F, FloatField, OuterRef, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.text import slugify
 
 from decisions.models import Citation, CitedBy
-from decisions.selectors import SearchResult, Sort, matching_items
+from decisions.ordering import in_search_order
+from decisions.selectors import Search, matching_items
 
 COLUMNS = (
     "case",
@@ -43,20 +42,11 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = "; "
 
 
-def export_items(result: SearchResult) -> QuerySet[Any, Any]:
+def export_items(result: Search) -> QuerySet[Any, Any]:
     """The items a search exports: those matching the item filters, in the search's letters."""
     items = matching_items(result.cleaned)
-    sort = result.cleaned.get("sort")
-    ordered: QuerySet[Any, Any]
-    if sort == Sort.RELEVANCE and result.query is not None:
-        # The letters' order on the page: rank (the same expression), then newest id first.
-        rank = Cast(SearchRank(F("case__search_vector"), result.query), output_field=FloatField())
-        ordered = items.annotate(case_rank=rank).order_by("-case_rank", "-case_id", "position")
-    else:
-        decided = F("case__decision_date")
-        by_date = decided.asc(nulls_last=True) if sort == Sort.OLDEST else decided.desc(nulls_last=True)
-        case_order = "case_id" if sort == Sort.OLDEST else "-case_id"
-        ordered = items.order_by(by_date, case_order, "position")
+    # The letters in the page's order, each letter's items in their own.
+    ordered: QuerySet[Any, Any] = in_search_order(items, result.sort, result.query, letter="case__", then=("position",))
     return ordered.annotate(
         reviewer_guidelines=guideline_titles(CitedBy.REVIEWER),
         claims_administrator_guidelines=guideline_titles(CitedBy.CLAIMS_ADMINISTRATOR),
@@ -119,13 +109,13 @@ class Echo:
         return value
 
 
-def export_filename(result: SearchResult) -> str:
+def export_filename(result: Search) -> str:
     """imr-decisions[-<what was searched>].csv, e.g. imr-decisions-gabapentin-overturned.csv."""
     described = slugify(" ".join(str(result.cleaned[name]) for name in result.active))[:80].strip("-")
     return f"imr-decisions-{described}.csv" if described else "imr-decisions.csv"
 
 
-def csv_lines(result: SearchResult, base_url: str) -> Iterator[str]:
+def csv_lines(result: Search, base_url: str) -> Iterator[str]:
     url_prefix = base_url + reverse("decisions:detail", args=["KEY"]).removesuffix("KEY/")
     writer = csv.writer(Echo())
     yield writer.writerow(COLUMNS)

@@ -1,32 +1,34 @@
 """Totals and facet counts of a search, counted in memory (like a search engine's field cache).
 
-``FacetIndex`` holds the archive's filterable values as compact numpy columns, read from
+``FacetIndex`` is today's read model of the search parameters declared in
+``decisions.search_params``: every ``Column`` they need, held as compact numpy arrays read from
 PostgreSQL in a few queries that each return one packed binary value (index-only scans of
 ``case_facets_cover`` and ``item_facets_cover``): per letter (dense index 0..n-1, in case id
-order) its reviewer, sex, decision and injury dates, age and item count; per disputed item its letter, outcome and
-(category, subcategory) pair; per citation entry (the items' denormalised ``*_guideline_ids`` /
-``*_sources`` arrays, for each role) its item and value. Reviewers' specialties and states are a
-small membership matrix per reviewer.
+order) its reviewer, item count and each letter-level column (a text as a code into the column's
+vocabulary, a number, a date as days); per disputed item its letter and each item-level text
+column's code; per entry of an item-level array column (the items' copies of their citations:
+guideline ids and sources, for each role) its item and value. Columns of the letter's reviewer
+(specialties, licensure states) are a small membership matrix per reviewer.
 
-A search's counts are masks over these columns: the letter mask from the letter-level filters
-(and the full-text matches, the one query still sent to PostgreSQL), the item mask from the
-item-level filters, which must hold for one and the same item. Each facet is counted on the
-variant of the search with its own filters left out, as distinct letters per value, so a count is
-exactly the number of letters clicking the value shows (the SQL of ``decisions.filters``).
+A search's counts are masks over these columns, each parameter's mask made as its ``IndexNeed``
+says: the letter mask from the letter-level parameters (and the full-text matches, the one query
+still sent to PostgreSQL), the item mask from the item-level ones, which must hold for one and the
+same item. Each facet is counted on the variant of the search with its own parameters left out,
+as distinct letters per value, so a count is exactly the number of letters clicking the value
+shows (the SQL of ``decisions.filters``).
 
-Memory at 100k letters (198k items, 785k citation entries): letters 22 bytes each (2.2 MB), items
-8 bytes (1.6 MB), entries 8 bytes (6.3 MB): 10.3 MB, so ~185 MB at 1.8M letters (plus, while
-building, the packed value of about the same size). One index per process, brought up to date
-when ``archive_version`` changes: when letters were only added (an ingest), by reading just
-them and their items (~40 ms after 200 new letters at 100k); otherwise read whole (~0.45 s at
-100k on 2 cores, most of it PostgreSQL producing the rows).
+Memory at 100k letters (198k items, 785k citation entries): ~10-12 MB, so ~200 MB at 1.8M letters
+(plus, while building, the packed value of about the same size). One index per process, brought
+up to date when ``archive_version`` changes: when letters were only added (an ingest), by reading
+just them and their items (~40 ms after 200 new letters at 100k); otherwise read whole (~0.45 s
+at 100k on 2 cores, most of it PostgreSQL producing the rows).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,20 +38,39 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 import psycopg
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
-from django.db.models import F, FloatField
-from django.db.models.functions import Cast
 
-from decisions.filters import ITEM_PARAMS, Sort, search_query
-from decisions.models import Case, CitedBy, Guideline, Outcome, Reviewer, Source
+from decisions.models import Case, CitedBy, Outcome
+from decisions.ordering import rank_expression
+from decisions.search_params import (
+    CITED_GUIDELINES,
+    FACETS,
+    FACETS_BY_NAME,
+    ITEM_PARAMS,
+    LETTER_PARAMS,
+    LOOKUPS,
+    OUTCOME,
+    PARAMS_BY_NAME,
+    VOCABULARY_PARAMS,
+    Column,
+    FacetDecl,
+    IndexNeed,
+    Sort,
+    columns,
+    days_of,
+    is_set,
+    search_query,
+)
+
+__all__ = ["FACETS", "FACETS_BY_NAME"]
 
 Mask = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int32]
+Codes = npt.NDArray[np.integer[Any]]
 
-NULL_DAY = np.iinfo(np.int32).min  # a missing date: fails every bound
+NULL_DAY = int(np.iinfo(np.int32).min)  # a missing date: fails every bound
 EPOCH = date(1970, 1, 1)
-ROLES = (str(CitedBy.REVIEWER), str(CitedBy.CLAIMS_ADMINISTRATOR))
 # Above this many (value, letter) cells, distinct letters are counted by sorting, not by a flag table.
 MAX_FLAG_CELLS = 32_000_000
 
@@ -57,35 +78,12 @@ MAX_FLAG_CELLS = 32_000_000
 # --- what the selectors receive --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FacetSpec:
-    """One facet: its name, the parameters clicking one of its values sets, and where it counts."""
-
-    name: str
-    label: str
-    own_params: tuple[str, ...]
-    kind: str  # "case" (a letter's own value) or "item" (values of its disputed items)
-
-
-FACETS: tuple[FacetSpec, ...] = (
-    FacetSpec("outcome", "Outcome", ("outcome",), "item"),
-    FacetSpec("treatment", "Treatment", ("treatment", "subcategory"), "item"),
-    FacetSpec("subcategory", "Treatment subcategory", ("subcategory",), "item"),
-    FacetSpec("guideline", "Guideline", ("guideline",), "item"),
-    FacetSpec("source", "Guideline source", ("source",), "item"),
-    FacetSpec("specialty", "Reviewer specialty", ("specialty",), "case"),
-    FacetSpec("state", "Reviewer licensed in", ("state",), "case"),
-    FacetSpec("sex", "Patient sex", ("sex",), "case"),
-    FacetSpec("year", "Decision year", ("decided_from", "decided_to"), "case"),
-)
-FACETS_BY_NAME = {spec.name: spec for spec in FACETS}
-
-
 @dataclass
 class SearchCounts:
     """Exact counts of one search: matching letters, matching items, and every facet's letters per value.
 
-    Facet values are the parameter values clicking them sets, except ``guideline`` (guideline ids).
+    Facet values are the values of the facet's column (for ``guideline``: guideline ids; the
+    ``guideline_slugs`` lookup gives the slug a click sends).
     """
 
     letters: int
@@ -97,7 +95,6 @@ class SearchCounts:
 
 
 # --- reading the columns ---------------------------------------------------------------------
-
 
 SEND_FUNCTIONS = {">i2": "int2send", ">i4": "int4send", ">f8": "float8send"}
 
@@ -132,50 +129,62 @@ def fetch_columns(sql: str, params: Sequence[Any] | Mapping[str, Any], dtypes: S
     return [array[name].astype(dtype.replace(">", "=")) for name, dtype in zip(names, dtypes, strict=True)]
 
 
-def distinct_values(table: str, columns: str) -> list[tuple[str, ...]]:
-    """The distinct values of an indexed column (or column pair), by skipping through its index."""
-    sql = (
-        f"WITH RECURSIVE v AS ((SELECT {columns} FROM {table} ORDER BY {columns} LIMIT 1) UNION ALL"
-        f" SELECT n.* FROM v, LATERAL (SELECT {columns} FROM {table} WHERE ({columns}) > (v.{columns.replace(', ', ', v.')})"
-        f" ORDER BY {columns} LIMIT 1) n) SELECT * FROM v"
-    )
+def read_vocabularies(declared: Iterable[Column]) -> dict[str, list[str]]:
+    """Every value each text column can hold, from the SQL its declaration gives (small reads:
+    skips through an index, or small tables)."""
+    vocabularies: dict[str, list[str]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return [tuple(row) for row in cursor.fetchall()]
+        for column in declared:
+            if column.kind in ("text", "texts", "reviewer_texts"):
+                cursor.execute(column.vocabulary, VOCABULARY_PARAMS)
+                vocabularies[column.name] = sorted({str(row[0]) for row in cursor.fetchall() if row[0] is not None})
+    return vocabularies
 
 
-def fetch_vocabularies() -> tuple[list[str], list[str], list[tuple[str, str]], list[str]]:
-    """Distinct sexes, outcomes, (category, subcategory) pairs, and citation sources.
-
-    The items' source arrays are copies of their guidelines' sources, so the Guideline table
-    (a few hundred rows) names every source they can hold.
-    """
-    sexes = [row[0] for row in distinct_values("decisions_case", "patient_sex")]
-    outcomes = [row[0] for row in distinct_values("decisions_disputeditem", "outcome")]
-    treatments = [
-        (row[0], row[1]) for row in distinct_values("decisions_disputeditem", "treatment_category, treatment_subcategory")
-    ]
-    sources = sorted(set(Guideline.objects.values_list("source", flat=True).distinct()) | set(Source.values))
-    return sexes, outcomes, treatments, sources
-
-
-LETTERS_SQL = (
-    "SELECT id::int4, coalesce(reviewer_id, 0)::int4, coalesce(array_position(%(sexes)s::text[], patient_sex::text), 0)::int2,"
-    " coalesce(decision_date - DATE '1970-01-01', -2147483648)::int4,"
-    " coalesce(date_of_injury - DATE '1970-01-01', -2147483648)::int4,"
-    " coalesce(patient_age, -1)::int2, item_count::int2 FROM decisions_case"
-)
-CITATION_ARRAYS = ("reviewer_guideline_ids", "claims_guideline_ids", "reviewer_sources", "claims_sources")
+def read_lookups() -> dict[str, Mapping[str, str]]:
+    """The value-to-label lookups read from the archive, kept with the index at its version."""
+    return {name: lookup.read() for name, lookup in LOOKUPS.items() if lookup.archive}
 
 
 # Restricts a read to the letters (or their items) whose ids are in the parameter %(only)s.
-ONLY_LETTERS, ONLY_ITEMS_OF = " WHERE id = ANY(%(only)s::int8[])", " WHERE i.case_id = ANY(%(only)s::int8[])"
+ONLY_LETTERS, ONLY_ITEMS_OF = " WHERE c.id = ANY(%(only)s::int8[])", " WHERE i.case_id = ANY(%(only)s::int8[])"
+
+
+def coded(column: Column, params: dict[str, Any]) -> tuple[str, str]:
+    """(select expression, join) of a text column: its value's position in the column's vocabulary,
+    0 for NULL or a value not in it. A hash join on the vocabulary rather than array_position(),
+    which compares with every value in turn."""
+    params[f"v_{column.name}"] = params["vocabularies"][column.name]
+    alias = f"k_{column.name}"
+    join = (
+        f" LEFT JOIN unnest(%(v_{column.name})s::text[]) WITH ORDINALITY AS {alias} (v, code)"
+        f" ON {alias}.v = ({column.sql})::text"
+    )
+    return f"coalesce({alias}.code, 0)::int4", join
+
+
+def scalar(column: Column) -> str:
+    if column.kind == "day":
+        return f"coalesce(({column.sql}) - DATE '1970-01-01', {NULL_DAY})::int4"
+    return f"coalesce({column.sql}, {column.null})::int4"
+
+
+def letters_sql(letter_columns: Sequence[Column], params: dict[str, Any]) -> str:
+    selected = ["c.id::int4", "coalesce(c.reviewer_id, 0)::int4", "c.item_count::int2"]
+    joins = []
+    for column in letter_columns:
+        if column.kind == "text":
+            expression, join = coded(column, params)
+            selected.append(expression)
+            joins.append(join)
+        else:
+            selected.append(scalar(column))
+    return f"SELECT {', '.join(selected)} FROM decisions_case c{''.join(joins)}"
 
 
 # Items are read in windows of this many ids, so one packed value stays far below PostgreSQL's
 # 1 GB limit for a value however many items the archive holds (~50-250 bytes an item).
 ITEM_WINDOW = 1_000_000
-
 
 def fetch_item_columns(sql: str, params: dict[str, Any], dtypes: Sequence[str]) -> list[npt.NDArray[Any]]:
     """``fetch_columns`` of every item, one id window at a time."""
@@ -193,46 +202,42 @@ def fetch_item_columns(sql: str, params: dict[str, Any], dtypes: Sequence[str]) 
     return [np.concatenate(parts) for parts in zip(*windows, strict=True)]
 
 
-def longest_arrays(only: Ints | None = None) -> list[int]:
-    """The longest citation array of any item (of the letters ``only``), per array column: the slots each needs."""
-    columns = ", ".join(f"coalesce(max(cardinality({name})), 0)" for name in CITATION_ARRAYS)
+def longest_arrays(array_columns: Sequence[Column], only: Ints | None = None) -> list[int]:
+    """The longest array of any item (of the letters ``only``), per array column: the slots each needs."""
+    if not array_columns:
+        return []
+    lengths = ", ".join(f"coalesce(max(cardinality({column.sql})), 0)" for column in array_columns)
     with connection.cursor() as cursor:
         if only is None:
-            cursor.execute(f"SELECT {columns} FROM decisions_disputeditem")
+            cursor.execute(f"SELECT {lengths} FROM decisions_disputeditem i")
         else:
-            cursor.execute(f"SELECT {columns} FROM decisions_disputeditem i{ONLY_ITEMS_OF}", {"only": only.tolist()})
-        return list(cursor.fetchone())
+            cursor.execute(f"SELECT {lengths} FROM decisions_disputeditem i{ONLY_ITEMS_OF}", {"only": only.tolist()})
+        row = cursor.fetchone()
+    return [int(value) for value in row] if row else [0] * len(array_columns)
 
 
-def items_sql(slots: Sequence[int]) -> str:
-    """One row per item from an index-only scan of item_facets_cover, its citation arrays spread
-    over fixed slots (-1 or 0 where shorter), so every row has the same width. Subscripts cost a
-    fraction of unnest(), whose set-returning rows double the time of the scan."""
-    guidelines = [
-        f"coalesce(i.{name}[{slot}], -1)::int4"
-        for name, count in zip(CITATION_ARRAYS[:2], slots[:2], strict=True)
-        for slot in range(1, count + 1)
-    ]
-    sources = [
-        f"coalesce(array_position(%(sources)s::text[], i.{name}[{slot}]::text), 0)::int2"
-        for name, count in zip(CITATION_ARRAYS[2:], slots[2:], strict=True)
-        for slot in range(1, count + 1)
-    ]
-    return (
-        "SELECT "
-        + ", ".join(
-            [
-                "i.case_id::int4",
-                "coalesce(array_position(%(outcomes)s::text[], i.outcome::text), 0)::int2",
-                "coalesce(k.code, 0)::int2",
-                *guidelines,
-                *sources,
-            ]
-        )
-        + " FROM decisions_disputeditem i"
-        " LEFT JOIN unnest(%(categories)s::text[], %(subcategories)s::text[]) WITH ORDINALITY AS k (c, s, code)"
-        " ON i.treatment_category = k.c AND i.treatment_subcategory = k.s"
-    )
+def items_sql(scalar_columns: Sequence[Column], array_columns: Sequence[Column], slots: Sequence[int], params: dict[str, Any]) -> str:
+    """One row per item from an index-only scan of item_facets_cover: its letter, its text columns'
+    codes and numbers, and its array columns spread over fixed slots (0 where shorter), so every row has the
+    same width. Subscripts cost a fraction of unnest(), whose set-returning rows double the time of
+    the scan. Integer arrays (ids) are read as they are, text arrays as positions in their vocabulary."""
+    selected = ["i.case_id::int4"]
+    joins = []
+    for column in scalar_columns:
+        if column.kind == "text":
+            expression, join = coded(column, params)
+            selected.append(expression)
+            joins.append(join)
+        else:
+            selected.append(scalar(column))
+    for column, count in zip(array_columns, slots, strict=True):
+        for slot in range(1, count + 1):
+            if column.kind == "ids":
+                selected.append(f"coalesce(({column.sql})[{slot}], 0)::int4")
+            else:
+                params[f"v_{column.name}"] = params["vocabularies"][column.name]
+                selected.append(f"coalesce(array_position(%(v_{column.name})s::text[], ({column.sql})[{slot}]::text), 0)::int4")
+    return f"SELECT {', '.join(selected)} FROM decisions_disputeditem i{''.join(joins)}"
 
 
 # --- the index ------------------------------------------------------------------------------
@@ -258,7 +263,7 @@ def in_range(column: npt.NDArray[Any], null: int, low: Any, high: Any) -> Mask |
     """Rows whose value lies within the bounds that are set (a missing value never does)."""
     if low is None and high is None:
         return None
-    mask = column != null
+    mask: Mask = column != null
     if low is not None:
         mask &= column >= low
     if high is not None:
@@ -275,36 +280,38 @@ def both(first: Mask | None, second: Mask | None) -> Mask | None:
     return first & second
 
 
+
 class FacetIndex:
-    """The archive's filterable values as numpy columns, and the counting of a search over them."""
+    """The declared columns as numpy arrays, and the counting of a search over them."""
 
     def __init__(self, only: Ints | None = None) -> None:
         """The whole archive, or (``only``) just those letters and their items, for ``extended``."""
+        self.columns = {column.name: column for column in columns()}
+        self.vocabularies = read_vocabularies(self.columns.values())
+        self.lookups = read_lookups()
+        self.years: dict[str, npt.NDArray[np.int16]] = {}
         self.load_reviewers()
-        sexes, outcomes, treatments, sources = fetch_vocabularies()
-        self.load_letters(sexes, only)
-        self.load_items(outcomes, treatments, sources, only)
+        self.load_letters(only)
+        self.load_items(only)
+
+    def of_kind(self, level: str, *kinds: str) -> list[Column]:
+        return [column for column in self.columns.values() if column.level == level and column.kind in kinds]
 
     # Loading -----------------------------------------------------------------------------------
 
     def load_reviewers(self) -> None:
-        rows = list(Reviewer.objects.order_by("id").values_list("id", "specialty_slugs", "licensed_states", "specialties"))
+        """One row per reviewer and a last one for "no reviewer": which values of each reviewer
+        column it has."""
+        reviewer_columns = self.of_kind("letter", "reviewer_texts")
+        fields = [column.sql for column in reviewer_columns]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(['id', *fields])} FROM decisions_reviewer ORDER BY id")
+            rows = cursor.fetchall()
         self.reviewer_ids = np.array([row[0] for row in rows], dtype=np.int32)
-        self.specialties = sorted({slug for row in rows for slug in row[1]})
-        # Each specialty slug's name as letters write it (for facet labels and the form's suggestions).
-        self.specialty_names = {slug: name for row in rows for slug, name in zip(row[1], row[3], strict=False)}
-        self.states = sorted({code for row in rows for code in row[2]})
-        # One row per reviewer and a last one for "no reviewer": which specialties and states it has.
-        self.reviewer_specialty = self.membership([set(row[1]) for row in rows], self.specialties)
-        self.reviewer_state = self.membership([set(row[2]) for row in rows], self.states)
-
-    @staticmethod
-    def membership(sets: list[set[str]], values: list[str]) -> npt.NDArray[np.int32]:
-        position = {value: index for index, value in enumerate(values)}
-        matrix = np.zeros((len(sets) + 1, len(values)), dtype=np.int32)
-        for row, members in enumerate(sets):
-            matrix[row, [position[value] for value in members]] = 1
-        return matrix
+        self.reviewer_matrix: dict[str, npt.NDArray[np.int32]] = {}
+        for position, column in enumerate(reviewer_columns, start=1):
+            values = self.vocabularies[column.name]
+            self.reviewer_matrix[column.name] = membership([set(row[position] or ()) for row in rows], values)
 
     def reviewer_codes(self, reviewer_ids: Ints) -> Ints:
         """Each letter's row in the reviewer matrices, from its reviewer's id (the last row: none)."""
@@ -313,117 +320,91 @@ class FacetIndex:
         known[known] = self.reviewer_ids[code[known]] == reviewer_ids[known]
         return np.where(known, code, len(self.reviewer_ids)).astype(np.int32)
 
-    def load_letters(self, sexes: list[str], only: Ints | None = None) -> None:
-        sql, params = (
-            (LETTERS_SQL, {"sexes": sexes})
-            if only is None
-            else (LETTERS_SQL + ONLY_LETTERS, {"sexes": sexes, "only": only.tolist()})
-        )
-        ids, reviewer, sex, decided, injured, age, item_count = fetch_columns(
-            sql, params, [">i4", ">i4", ">i2", ">i4", ">i4", ">i2", ">i2"]
-        )
+    def load_letters(self, only: Ints | None = None) -> None:
+        letter_columns = self.of_kind("letter", "text", "number", "day")
+        params: dict[str, Any] = {"vocabularies": self.vocabularies}
+        sql = letters_sql(letter_columns, params)
+        if only is not None:
+            sql, params["only"] = sql + ONLY_LETTERS, only.tolist()
+        del params["vocabularies"]
+        ids, reviewer, item_count, *values = fetch_columns(sql, params, [">i4", ">i4", ">i2"] + [">i4"] * len(letter_columns))
         order = np.argsort(ids, kind="stable")
         self.case_ids: Ints = ids[order]
         self.n = len(ids)
         self.reviewer: Ints = self.reviewer_codes(reviewer[order])
-        self.sex_values = ["", *sexes]  # array_position is 1-based; 0 is "not found"
-        self.sex = sex[order].astype(np.uint8)
-        self.decided = decided[order]
-        self.injured = injured[order]
-        self.age = age[order]
         self.item_count = item_count[order]
-        years = self.decided.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int32) + 1970
-        self.year = np.where(self.decided != NULL_DAY, years, 0).astype(np.int16)
-
-    def load_items(
-        self, outcomes: list[str], treatments: list[tuple[str, str]], sources: list[str], only: Ints | None = None
-    ) -> None:
-        slots = longest_arrays(only)
-        params: dict[str, Any] = {
-            "outcomes": outcomes,
-            "sources": sources,
-            "categories": [pair[0] for pair in treatments],
-            "subcategories": [pair[1] for pair in treatments],
+        self.letter: dict[str, Codes] = {
+            column.name: compact(column, self.vocabularies, value[order])
+            for column, value in zip(letter_columns, values, strict=True)
         }
-        dtypes = [">i4", ">i2", ">i2"] + [">i4"] * (slots[0] + slots[1]) + [">i2"] * (slots[2] + slots[3])
+
+    def load_items(self, only: Ints | None = None) -> None:
+        scalar_columns = self.of_kind("item", "text", "number", "day")
+        array_columns = self.of_kind("item", "ids", "texts")
+        slots = longest_arrays(array_columns, only)
+        params: dict[str, Any] = {"vocabularies": self.vocabularies}
+        sql = items_sql(scalar_columns, array_columns, slots, params)
+        del params["vocabularies"]
+        dtypes = [">i4"] * (1 + len(scalar_columns) + sum(slots))
         if only is not None:
             params["only"] = only.tolist()
-            read = fetch_columns(items_sql(slots) + ONLY_ITEMS_OF, params, dtypes)
+            read = fetch_columns(sql + ONLY_ITEMS_OF, params, dtypes)
         else:
-            read = fetch_item_columns(items_sql(slots), params, dtypes)
-        case_id, outcome, treatment, *spread = read
+            read = fetch_item_columns(sql, params, dtypes)
+        case_id, *rest = read
         self.m = len(case_id)
         letter = np.minimum(np.searchsorted(self.case_ids, case_id), max(self.n - 1, 0)).astype(np.int32)
         # An item of a letter newer than the letters read is left out (no letter passes for it): the
         # version has moved, so the next search rebuilds anyway.
         self.item_known: Mask = self.case_ids[letter] == case_id if self.n else np.zeros(self.m, dtype=bool)
         self.item_letter: Ints = letter
-        self.outcome_values = ["", *outcomes]  # array_position and ordinality count from 1; 0 is "none"
-        self.item_outcome = outcome.astype(np.uint8)
-        self.treatments = [("", ""), *treatments]
-        self.item_treatment = treatment
-        self.treatment_values, self.pair_treatment = self.pair_values(lambda pair: pair[0])
-        self.subcategory_values, self.pair_subcategory = self.pair_values(lambda pair: f"{pair[0]}/{pair[1]}" if pair[1] else "")
-        columns = []
-        for count in slots:
-            columns.append(spread[:count])
-            spread = spread[count:]
-        entries = [self.entries(column) for column in columns]
-        self.guideline_ids = np.unique(np.concatenate([entries[0][1], entries[1][1]])).astype(np.int32)
-        self.guidelines = {
-            role: Entries(item, np.searchsorted(self.guideline_ids, value).astype(np.int32))
-            for role, (item, value) in zip(ROLES, entries[:2], strict=True)
+        self.item: dict[str, Codes] = {
+            column.name: compact(column, self.vocabularies, value)
+            for column, value in zip(scalar_columns, rest[: len(scalar_columns)], strict=True)
         }
-        self.source_values = ["", *sources]
-        self.sources = {role: Entries(item, value) for role, (item, value) in zip(ROLES, entries[2:], strict=True)}
+        spread = rest[len(scalar_columns) :]
+        self.entries: dict[str, Entries] = {}
+        self.id_values: dict[str, Ints] = {}
+        for column, count in zip(array_columns, slots, strict=True):
+            item, value = self.filled(spread[:count])
+            spread = spread[count:]
+            if column.kind == "ids":  # coded here: 1 + the id's position among the ids held
+                self.id_values[column.name] = np.unique(value).astype(np.int32)
+                value = (np.searchsorted(self.id_values[column.name], value) + 1).astype(np.int32)
+            self.entries[column.name] = Entries(item, value)
 
-    def entries(self, slots: list[npt.NDArray[Any]]) -> tuple[Ints, Ints]:
-        """(item, value) of every filled slot of one citation array (empty slots hold -1 or 0)."""
+    def filled(self, slots: list[npt.NDArray[Any]]) -> tuple[Ints, Ints]:
+        """(item, value) of every filled slot of one array column (empty slots hold 0)."""
         if not slots:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
         values = np.concatenate(slots).astype(np.int32)
         items = np.tile(np.arange(self.m, dtype=np.int32), len(slots))
-        filled = values > 0  # guideline ids and source positions both start at 1
+        filled = values > 0  # ids and vocabulary positions both start at 1
         return items[filled], values[filled]
-
-    def pair_values(self, value_of: Callable[[tuple[str, str]], str]) -> tuple[list[str], Ints]:
-        """A facet's values over the (category, subcategory) pairs, and each pair's value code (-1: none)."""
-        values = sorted({value_of(pair) for pair in self.treatments} - {""})
-        position = {value: index for index, value in enumerate(values)}
-        return values, np.array([position.get(value_of(pair), -1) for pair in self.treatments], dtype=np.int32)
 
     # Growing -----------------------------------------------------------------------------------
 
     def extended(self, new_ids: Ints) -> FacetIndex | None:
         """A new index: this one plus the letters ``new_ids`` and their items, read alone.
 
-        None when the new letters bring a value this index has no code for (a new outcome,
-        treatment, source, sex or cited guideline): the caller reads the whole archive instead.
-        Reviewers are read again whole (a small table), so new reviewers are no obstacle.
+        None when the archive now holds a value this index has no code for (a new outcome,
+        treatment, source, sex, specialty or cited guideline): the caller reads the whole archive
+        instead. Reviewers and lookups are read again whole (small tables).
         """
-        sexes, outcomes, treatments, sources = fetch_vocabularies()
-        same_values = (
-            ["", *sexes] == self.sex_values
-            and ["", *outcomes] == self.outcome_values
-            and [("", ""), *treatments] == self.treatments
-            and ["", *sources] == self.source_values
-        )
-        if not same_values:
-            return None
         added = FacetIndex(only=new_ids)
-        if not np.isin(added.guideline_ids, self.guideline_ids).all():
+        if added.vocabularies != self.vocabularies:
+            return None
+        if not all(np.isin(added.id_values[name], self.id_values[name]).all() for name in self.id_values):
             return None
         return self.merged_with(added)
 
     def merged_with(self, added: FacetIndex) -> FacetIndex:
         """This index and ``added`` (same value codes, other letters) as one, letters in id order."""
         merged = FacetIndex.__new__(FacetIndex)
-        for name in ("reviewer_ids", "specialties", "specialty_names", "states", "reviewer_specialty", "reviewer_state"):
-            setattr(merged, name, getattr(added, name))  # read after this index's: every reviewer
-        for name in ("sex_values", "outcome_values", "treatments", "treatment_values", "pair_treatment"):
-            setattr(merged, name, getattr(self, name))
-        for name in ("subcategory_values", "pair_subcategory", "source_values", "guideline_ids"):
-            setattr(merged, name, getattr(self, name))
+        merged.columns, merged.vocabularies, merged.id_values = self.columns, self.vocabularies, self.id_values
+        merged.years = {}
+        # Read after this index's: every reviewer, every label.
+        merged.reviewer_ids, merged.reviewer_matrix, merged.lookups = added.reviewer_ids, added.reviewer_matrix, added.lookups
         case_ids = np.concatenate([self.case_ids, added.case_ids])
         order = np.argsort(case_ids, kind="stable")
         new_position = np.empty(len(order), dtype=np.int32)
@@ -431,98 +412,102 @@ class FacetIndex:
         merged.n, merged.case_ids = len(case_ids), case_ids[order]
         reviewer_ids = np.concatenate([np.append(index.reviewer_ids, 0)[index.reviewer] for index in (self, added)])
         merged.reviewer = merged.reviewer_codes(reviewer_ids[order])
-        for name in ("sex", "decided", "injured", "age", "item_count", "year"):
-            setattr(merged, name, np.concatenate([getattr(self, name), getattr(added, name)])[order])
+        merged.item_count = np.concatenate([self.item_count, added.item_count])[order]
+        merged.letter = {name: np.concatenate([values, added.letter[name]])[order] for name, values in self.letter.items()}
         merged.m = self.m + added.m
         merged.item_letter = new_position[np.concatenate([self.item_letter, added.item_letter + self.n])]
-        for name in ("item_known", "item_outcome", "item_treatment"):
-            setattr(merged, name, np.concatenate([getattr(self, name), getattr(added, name)]))
-        guideline_codes = np.searchsorted(self.guideline_ids, added.guideline_ids).astype(np.int32)
-        merged.guidelines = {
-            role: Entries(
-                np.concatenate([self.guidelines[role].item, added.guidelines[role].item + self.m]),
-                np.concatenate([self.guidelines[role].value, guideline_codes[added.guidelines[role].value]]),
+        merged.item_known = np.concatenate([self.item_known, added.item_known])
+        merged.item = {name: np.concatenate([values, added.item[name]]) for name, values in self.item.items()}
+        merged.entries = {}
+        for name, entries in self.entries.items():
+            value = added.entries[name].value
+            if name in self.id_values:  # the added letters' id codes, as codes of this index's ids
+                ids = added.id_values[name][value - 1]
+                value = (np.searchsorted(self.id_values[name], ids) + 1).astype(np.int32)
+            merged.entries[name] = Entries(
+                np.concatenate([entries.item, added.entries[name].item + self.m]), np.concatenate([entries.value, value])
             )
-            for role in ROLES
-        }
-        merged.sources = {
-            role: Entries(
-                np.concatenate([self.sources[role].item, added.sources[role].item + self.m]),
-                np.concatenate([self.sources[role].value, added.sources[role].value]),
-            )
-            for role in ROLES
-        }
         return merged
 
     @property
     def nbytes(self) -> int:
         arrays = [value for value in vars(self).values() if isinstance(value, np.ndarray)]
-        arrays += [array for entries in (*self.guidelines.values(), *self.sources.values()) for array in vars(entries).values()]
+        for group in (self.letter, self.item, self.reviewer_matrix, self.id_values):
+            arrays += list(group.values())
+        arrays += [array for entries in self.entries.values() for array in (entries.item, entries.value)]
         return sum(array.nbytes for array in arrays)
 
     # Masks -------------------------------------------------------------------------------------
 
     def letter_mask(self, cleaned: Mapping[str, Any], text: Mask | None, exclude: Collection[str] = ()) -> Mask | None:
-        """Letters passing the letter-level filters not in ``exclude`` (None: every letter)."""
-        value: dict[str, Any] = {name: cleaned.get(name) for name in cleaned if name not in exclude}
-        mask = text if value.get("q") else None
-        if value.get("specialty"):
-            mask = both(mask, self.reviewer_has(self.reviewer_specialty, self.specialties, value["specialty"]))
-        if value.get("state"):
-            mask = both(mask, self.reviewer_has(self.reviewer_state, self.states, value["state"]))
-        if value.get("sex"):
-            code = self.sex_values.index(value["sex"]) if value["sex"] in self.sex_values else -1
-            mask = both(mask, self.sex == code)
-        low, high = value.get("age_min"), value.get("age_max")
-        mask = both(mask, in_range(self.age, -1, None if low is None else float(low), None if high is None else float(high)))
-        for column, low_name, high_name in (
-            (self.decided, "decided_from", "decided_to"),
-            (self.injured, "injured_from", "injured_to"),
-        ):
-            low, high = value.get(low_name), value.get(high_name)
-            mask = both(
-                mask, in_range(column, NULL_DAY, None if low is None else days(low), None if high is None else days(high))
-            )
+        """Letters passing the letter-level parameters not in ``exclude`` (None: every letter)."""
+        mask: Mask | None = None
+        for name in LETTER_PARAMS:
+            need = PARAMS_BY_NAME[name].index
+            if name in exclude or need is None or not is_set(cleaned.get(name)):
+                continue
+            mask = both(mask, text if need.match == "text" else self.need_mask(need, cleaned[name], cleaned))
         return mask
-
-    def reviewer_has(self, matrix: npt.NDArray[np.int32], values: list[str], wanted: str) -> Mask:
-        if wanted not in values:
-            return np.zeros(self.n, dtype=bool)
-        return matrix[:, values.index(wanted)].astype(bool)[self.reviewer]
 
     def item_mask(self, cleaned: Mapping[str, Any], exclude: Collection[str] = ()) -> Mask | None:
-        """Items passing the item-level filters not in ``exclude``, all on the same item (None: no filter)."""
-        value = {name: cleaned.get(name) for name in ("outcome", "treatment", "subcategory") if name not in exclude}
+        """Items passing the item-level parameters not in ``exclude``, all on the same item (None: no filter)."""
         mask: Mask | None = None
-        if value.get("outcome"):
-            code = self.outcome_values.index(value["outcome"]) if value["outcome"] in self.outcome_values[1:] else -1
-            mask = self.item_outcome == code
-        if value.get("treatment") or value.get("subcategory"):
-            pairs = np.array(
-                [
-                    (not value.get("treatment") or category == value["treatment"])
-                    and (not value.get("subcategory") or subcategory == value["subcategory"])
-                    for category, subcategory in self.treatments
-                ]
-            )
-            pairs[0] = False  # an item whose pair was not read
-            mask = both(mask, pairs[self.item_treatment])
-        role = cleaned.get("cited_by") or CitedBy.REVIEWER
-        guideline_id = cleaned.get("guideline_id") if cleaned.get("guideline") and "guideline" not in exclude else None
-        if guideline_id is not None:
-            found = np.searchsorted(self.guideline_ids, guideline_id)
-            known = found < len(self.guideline_ids) and self.guideline_ids[found] == guideline_id
-            mask = both(mask, self.items_citing(self.guidelines[role], int(found) if known else -1))
-        if cleaned.get("source") and "source" not in exclude:
-            source = cleaned["source"]
-            code = self.source_values.index(source) if source in self.source_values[1:] else -1
-            mask = both(mask, self.items_citing(self.sources[role], code))
+        for name in ITEM_PARAMS:
+            need = PARAMS_BY_NAME[name].index
+            if name in exclude or need is None or not is_set(cleaned.get(name)):
+                continue
+            mask = both(mask, self.need_mask(need, cleaned[name], cleaned))
         return mask
 
-    def items_citing(self, entries: Entries, code: int) -> Mask:
+    def need_mask(self, need: IndexNeed, value: Any, cleaned: Mapping[str, Any]) -> Mask | None:
+        """The rows (letters or items, as the column's level) whose column ``need.match``-es the value."""
+        column = need.column_for(cleaned)
+        wanted = need.value_of(value, cleaned)
+        if wanted is None:
+            return None
+        if need.match in ("at_least", "at_most"):
+            bound = days_of(wanted) if column.kind == "day" else float(wanted)
+            null = NULL_DAY if column.kind == "day" else column.null
+            low, high = (bound, None) if need.match == "at_least" else (None, bound)
+            return in_range((self.letter if column.level == "letter" else self.item)[column.name], null, low, high)
+        code = self.code_of(column, wanted)
+        if column.kind == "reviewer_texts":
+            if code < 1:
+                return np.zeros(self.n, dtype=bool)
+            return self.reviewer_matrix[column.name][:, code - 1].astype(bool)[self.reviewer]
+        if column.kind in ("ids", "texts"):
+            return self.items_holding(self.entries[column.name], code)
+        values = self.letter[column.name] if column.level == "letter" else self.item[column.name]
+        equal: Mask = values == code
+        return equal
+
+    def code_of(self, column: Column, value: Any) -> int:
+        """The column's code of a value (from 1; -1 when the index holds no such value)."""
+        if column.kind == "ids":
+            ids = self.id_values[column.name]
+            found = int(np.searchsorted(ids, int(value)))
+            return found + 1 if found < len(ids) and ids[found] == int(value) else -1
+        vocabulary = self.vocabularies[column.name]
+        return vocabulary.index(str(value)) + 1 if str(value) in vocabulary else -1
+
+    def items_holding(self, entries: Entries, code: int) -> Mask:
         mask = np.zeros(self.m, dtype=bool)
         mask[entries.item[entries.value == code]] = True
         return mask
+
+    def value_names(self, column: Column) -> list[str]:
+        """Each code's value as a facet shows it (code 0: none)."""
+        if column.kind == "ids":
+            return ["", *(str(value) for value in self.id_values[column.name])]
+        return ["", *self.vocabularies[column.name]]
+
+    def year_of(self, column: Column) -> npt.NDArray[np.int16]:
+        """Each letter's year of a day column (0: none), worked out once per index."""
+        if column.name not in self.years:
+            values = self.letter[column.name]
+            years = values.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int32) + 1970
+            self.years[column.name] = np.where(values != NULL_DAY, years, 0).astype(np.int16)
+        return self.years[column.name]
 
     def text_matches(self, cleaned: Mapping[str, Any]) -> tuple[Mask, npt.NDArray[np.float64]] | None:
         """Letters the full-text query matches, and each one's rank when the search is sorted by it.
@@ -569,21 +554,21 @@ class FacetIndex:
 
     def guideline_outcomes(self) -> dict[int, tuple[int, int, int]]:
         """Per guideline id: items whose IMR reviewer relied on it, and how many were upheld and overturned."""
-        entries = self.guidelines[str(CitedBy.REVIEWER)]
+        name = CITED_GUIDELINES[CitedBy.REVIEWER.value].name
+        entries, ids = self.entries[name], self.id_values[name]
         known = self.item_known[entries.item]
-        codes, outcomes = entries.value[known], self.item_outcome[entries.item[known]]
-        size = len(self.guideline_ids)
+        codes, outcomes = entries.value[known], self.item[OUTCOME.name][entries.item[known]]
+        size = len(ids) + 1
 
         def items_with(outcome: str | None) -> npt.NDArray[np.int64]:
             if outcome is None:
                 return np.bincount(codes, minlength=size)
-            code = self.outcome_values.index(outcome) if outcome in self.outcome_values[1:] else -1
-            return np.bincount(codes[outcomes == code], minlength=size)
+            return np.bincount(codes[outcomes == self.code_of(OUTCOME, outcome)], minlength=size)
 
         totals, upheld, overturned = items_with(None), items_with(Outcome.UPHELD), items_with(Outcome.OVERTURNED)
         return {
             int(guideline): (int(totals[code]), int(upheld[code]), int(overturned[code]))
-            for code, guideline in enumerate(self.guideline_ids)
+            for code, guideline in enumerate(ids, start=1)
         }
 
     def relevance_order(self, letters: Mask, ranks: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
@@ -601,7 +586,7 @@ class FacetIndex:
         text = matches[0] if matches is not None else None
         letters, items = self.matching(cleaned, text)
         # Without item filters a letter's items are all its items, as the letter counts them.
-        item_filtered = any(cleaned.get(name) for name in ITEM_PARAMS)
+        item_filtered = any(is_set(cleaned.get(name)) for name in ITEM_PARAMS)
         total_items = int(items.sum()) if item_filtered else int(self.item_count[letters].sum(dtype=np.int64))
         facets: dict[str, Counter[str]] = {}
         variants: dict[frozenset[str], tuple[Mask, Mask]] = {frozenset(): (letters, items)}
@@ -609,9 +594,15 @@ class FacetIndex:
             left_out = frozenset(name for name in spec.own_params if cleaned.get(name) not in (None, ""))
             if left_out not in variants:
                 variants[left_out] = self.matching(cleaned, text, left_out)
-            facets[spec.name] = self.facet(spec.name, cleaned, *variants[left_out])
+            facets[spec.name] = self.facet(spec, cleaned, *variants[left_out])
         ranked = self.relevance_order(letters, matches[1]) if matches and cleaned.get("sort") == Sort.RELEVANCE else None
         return SearchCounts(int(letters.sum()), total_items, facets, ranked)
+
+    def letters_without(self, cleaned: Mapping[str, Any], dropped: Sequence[Collection[str]]) -> list[int]:
+        """How many letters the search finds with each set of parameters in ``dropped`` left out."""
+        matches = self.text_matches(cleaned) if any("q" not in names for names in dropped) else None
+        text = matches[0] if matches is not None else None
+        return [int(self.matching(cleaned, text, names)[0].sum()) for names in dropped]
 
     def matching(self, cleaned: Mapping[str, Any], text: Mask | None, exclude: Collection[str] = ()) -> tuple[Mask, Mask]:
         """(letters, items) of the search without ``exclude``: with item filters, letters with a matching item."""
@@ -625,41 +616,40 @@ class FacetIndex:
         with_item[self.item_letter[items]] = True
         return with_item, items
 
-    def facet(self, name: str, cleaned: Mapping[str, Any], letters: Mask, items: Mask) -> Counter[str]:
-        if name in ("specialty", "state"):
-            matrix, values = (
-                (self.reviewer_specialty, self.specialties) if name == "specialty" else (self.reviewer_state, self.states)
-            )
-            per_reviewer = np.bincount(self.reviewer[letters], minlength=len(self.reviewer_ids) + 1)
-            return named_counts(values, per_reviewer @ matrix)
-        if name == "sex":
-            return named_counts(self.sex_values, np.bincount(self.sex[letters], minlength=len(self.sex_values)))
-        if name == "year":
-            years = np.bincount(self.year[letters])
+    def facet(self, facet: FacetDecl, cleaned: Mapping[str, Any], letters: Mask, items: Mask) -> Counter[str]:
+        """Letters per value of the facet's column, among ``letters`` (letter columns) or ``items``."""
+        column = facet.need.column_for(cleaned)
+        if facet.years:
+            years = np.bincount(self.year_of(column)[letters])
             return Counter({str(year): int(count) for year, count in enumerate(years) if year and count})
-        if name in ("guideline", "source"):
-            return self.citation_facet(name, cleaned, items)
-        letters_of_items = self.item_letter[items]
-        if name == "outcome":
-            return named_counts(
-                self.outcome_values,
-                distinct_letters(self.item_outcome[items], letters_of_items, len(self.outcome_values), self.n),
-            )
-        values, codes = (
-            (self.treatment_values, self.pair_treatment)
-            if name == "treatment"
-            else (self.subcategory_values, self.pair_subcategory)
-        )
-        value = codes[self.item_treatment[items]]
-        has = value >= 0
-        return named_counts(values, distinct_letters(value[has], letters_of_items[has], len(values), self.n))
+        names = self.value_names(column)
+        if column.kind == "reviewer_texts":
+            per_reviewer = np.bincount(self.reviewer[letters], minlength=len(self.reviewer_ids) + 1)
+            return named_counts(names[1:], per_reviewer @ self.reviewer_matrix[column.name])
+        if column.level == "letter":
+            return named_counts(names, np.bincount(self.letter[column.name][letters], minlength=len(names)))
+        if column.kind in ("ids", "texts"):
+            item, value = self.entries[column.name].restricted_to(items)
+            return named_counts(names, distinct_letters(value, self.item_letter[item], len(names), self.n))
+        codes = self.item[column.name][items]
+        return named_counts(names, distinct_letters(codes, self.item_letter[items], len(names), self.n))
 
-    def citation_facet(self, name: str, cleaned: Mapping[str, Any], items: Mask) -> Counter[str]:
-        role = cleaned.get("cited_by") or CitedBy.REVIEWER
-        entries = (self.guidelines if name == "guideline" else self.sources)[role]
-        item, value = entries.restricted_to(items)
-        values = [str(gid) for gid in self.guideline_ids] if name == "guideline" else self.source_values
-        return named_counts(values, distinct_letters(value, self.item_letter[item], len(values), self.n))
+
+def membership(sets: list[set[str]], values: list[str]) -> npt.NDArray[np.int32]:
+    """A matrix of which of ``values`` each set holds, and a last row for none."""
+    position = {value: index for index, value in enumerate(values)}
+    matrix = np.zeros((len(sets) + 1, len(values)), dtype=np.int32)
+    for row, members in enumerate(sets):
+        matrix[row, [position[value] for value in members if value in position]] = 1
+    return matrix
+
+
+def compact(column: Column, vocabularies: Mapping[str, list[str]], values: Ints) -> Codes:
+    """A text column's codes in the narrowest integer type that holds them (numbers stay int32)."""
+    if column.kind != "text":
+        return values
+    return values.astype(np.min_scalar_type(len(vocabularies[column.name])))
+
 
 
 # Below this many letters one query is quicker than two (the second costs a round trip and a thread).
@@ -688,9 +678,8 @@ def matches_sql(query: SearchQuery, ranked: bool, low: int | None = None, high: 
     if high is not None:
         matches = matches.filter(id__lt=high)
     if ranked:
-        # The same expression as the page order (selectors.order_cases), so the order agrees.
-        rank = Cast(SearchRank(F("search_vector"), query), output_field=FloatField())
-        sql, params = matches.annotate(rank=rank).values("id", "rank").query.sql_with_params()
+        # The same expression as the page order (decisions.ordering), so the order agrees.
+        sql, params = matches.annotate(rank=rank_expression(query)).values("id", "rank").query.sql_with_params()
         return f"SELECT id::int4, rank FROM ({sql}) t", params
     sql, params = matches.values("id").query.sql_with_params()
     return f"SELECT id::int4 FROM ({sql}) t", params
@@ -719,14 +708,19 @@ PLAN_BY_GIN_BITMAP = {"enable_seqscan": "off", "enable_indexscan": "off"}
 def planner_settings(settings: Mapping[str, str]) -> Iterator[None]:
     """Planner settings for the statements inside (in the caller's ``atomic`` block), restored after
     them. After an error they are not: the transaction is aborted, and its rollback restores them."""
-    with connection.cursor() as cursor:
-        previous = {}
-        for name, value in settings.items():
-            cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
-            previous[name] = cursor.fetchone()[0]
+    if not settings:
         yield
-        for name, value in previous.items():
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        return
+    names = list(settings)
+    with connection.cursor() as cursor:
+        # All in one statement each way: a search sends two statements for them, not one per setting.
+        current = ", ".join(["current_setting(%s)"] * len(names))
+        changes = ", ".join(["set_config(%s, %s, true)"] * len(names))
+        cursor.execute(f"SELECT {current}, {changes}", [*names, *(part for name in names for part in (name, settings[name]))])
+        row = cursor.fetchone()
+        previous = dict(zip(names, row[: len(names)], strict=True))
+        yield
+        cursor.execute(f"SELECT {changes}", [part for name in names for part in (name, previous[name])])
 
 
 def read_matches_on_own_connection(
@@ -742,7 +736,8 @@ def distinct_letters(values: npt.NDArray[np.integer[Any]], letters: Ints, n_valu
     if n_values * n_letters <= MAX_FLAG_CELLS:
         seen = np.zeros(n_values * n_letters, dtype=bool)
         seen[values.astype(np.int64) * n_letters + letters] = True
-        return seen.reshape(n_values, n_letters).sum(axis=1)
+        counts: npt.NDArray[np.int64] = seen.reshape(n_values, n_letters).sum(axis=1)
+        return counts
     keys = np.unique(values.astype(np.int64) * n_letters + letters)
     return np.bincount(keys // n_letters, minlength=n_values)
 

@@ -1,10 +1,15 @@
-"""The one read path: the HTML list, the API and the CSV export all call ``search_cases``.
+"""The one read path: the HTML list, the API and the CSV export all validate through
+``validate_search``; the list and the API receive from ``search_cases`` a complete page
+(``SearchPage``: rows, totals, facets, suggestions, chips, the form's fields), computed before any
+template or serializer reads it.
 
 Performance notes (100k letters, ~200k items, see benchmarks/search_speed.py):
 - item-level filters test narrow copies of each item's citations (``DisputedItem.reviewer_*`` and
   ``claims_*`` arrays) instead of joining Citation;
 - the totals and every facet count are counted in memory by ``decisions.facets`` (numpy columns
   of the archive, rebuilt when it changes); only the full-text match is asked of PostgreSQL;
+- labels of facet values and chips, and the form's guidelines and specialties, are read with the
+  facet index (at its version), not per page;
 - the page of 25 letters, its order and its headlines (``<mark>``) come from PostgreSQL.
 """
 
@@ -14,36 +19,41 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, overload
+from urllib.parse import urlencode
 
 import numpy as np
 import numpy.typing as npt
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
-from django.utils.html import escape
+from django.http import QueryDict
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from decisions.facets import FACETS, FACETS_BY_NAME, FacetSpec, SearchCounts, current_index, search_counts  # noqa: F401 - FACETS_BY_NAME for the templates
-from decisions.filters import (
-    PARAM_LABELS,
+from decisions.facets import FacetIndex, SearchCounts, current_index
+from decisions.filters import case_conditions, cleaned_params, filter_cases, item_conditions
+from decisions.models import Case, CitedBy, DisputedItem, Guideline, Source
+from decisions.ordering import date_order, in_search_order, is_ranked
+from decisions.search_params import (
+    FACETS,
+    LOOKUPS,
+    PARAMS,
+    PARAMS_BY_NAME,
     SEARCH_CONFIG,
+    FacetDecl,
+    Param,
     Sort,
     active_params,
-    case_conditions,
-    cleaned_params,
-    filter_cases,
-    item_conditions,
+    chip_label,
+    clicks,
     search_query,
+    selected,
     with_words,
 )
-from decisions.models import Case, CitedBy, DisputedItem, Guideline, Outcome, Sex, Source
-from decisions.parsing.taxonomy import CATEGORIES, SUBCATEGORIES
 
 PAGE_SIZE = 25
 MAX_PAGES = 200
@@ -52,6 +62,32 @@ FACET_TOP = 8
 MARK_START, MARK_STOP = "\ue000", "\ue001"
 # Kept for the search only; no page, API response or export shows them, so letters are read without them.
 SEARCH_ONLY_FIELDS = ("search_vector", "search_requests", "search_rationales")
+Lookups = Mapping[str, Mapping[str, str]]
+
+
+# --- links that keep a search ----------------------------------------------------------------------
+
+
+def as_query_dict(params: Mapping[str, Any]) -> QueryDict:
+    if isinstance(params, QueryDict):
+        return params
+    query = QueryDict(mutable=True)
+    for name, value in params.items():
+        query.setlist(name, [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)])
+    return query
+
+
+def query_string(params: QueryDict, *, drop: Iterable[str] = (), updates: Mapping[str, str] | None = None) -> str:
+    """``?...`` with ``page`` and ``drop`` removed and ``updates`` set; empty values left out."""
+    updates = updates or {}
+    kept = params.copy()
+    for name in ("page", *drop, *updates):
+        kept.pop(name, None)
+    for name, value in updates.items():
+        if value:
+            kept[name] = value
+    pairs = [(name, value) for name, values in kept.lists() for value in values if value != ""]
+    return "?" + urlencode(pairs) if pairs else "?"
 
 
 # --- facets ---------------------------------------------------------------------------------
@@ -70,6 +106,7 @@ class Facet:
     name: str
     label: str
     values: list[FacetValue]
+    own_params: tuple[str, ...] = ()
 
     @property
     def top(self) -> list[FacetValue]:
@@ -84,6 +121,45 @@ class Facet:
         return {value.value: value.count for value in self.values}
 
 
+def lookups(index: FacetIndex | None = None) -> dict[str, Mapping[str, str]]:
+    """Every value-to-label lookup: those read from the archive as the facet index holds them (no query)."""
+    held = (index or current_index()).lookups
+    return {name: held[name] if lookup.archive else lookup.read() for name, lookup in LOOKUPS.items()}
+
+
+def facet_param(facet: FacetDecl) -> Param:
+    return PARAMS_BY_NAME[facet.own_params[0]]
+
+
+def build_facets(cleaned: Mapping[str, Any], counts: Mapping[str, Counter[str]], labels: Lookups) -> dict[str, Facet]:
+    """Counts turned into labelled, ordered facet values (values as a click sends them)."""
+    built = {}
+    for facet in FACETS:
+        counter = counts.get(facet.name, Counter())
+        if facet.sends:  # e.g. a guideline's id as its slug
+            sends = labels[facet.sends]
+            counter = Counter({sends.get(value, value): count for value, count in counter.items()})
+        built[facet.name] = make_facet(facet, counter, labels.get(facet_param(facet).labels, {}), cleaned)
+    return built
+
+
+def make_facet(facet: FacetDecl, counter: Counter[str], labels: Mapping[str, str], cleaned: Mapping[str, Any]) -> Facet:
+    chosen = selected(facet, cleaned)
+    if chosen and chosen not in counter:
+        counter[chosen] = 0
+    if facet.years:
+        ordered = sorted(counter.items(), reverse=True)
+    else:
+        ordered = sorted(counter.items(), key=lambda pair: (-pair[1], labels.get(pair[0], pair[0])))
+    values = [FacetValue(value, labels.get(value, value), count, value == chosen) for value, count in ordered]
+    return Facet(facet.name, facet.label, values, facet.own_params)
+
+
+def facet_params(name: str, value: str) -> dict[str, str]:
+    """The query parameters that clicking a facet value sets."""
+    return clicks(next(facet for facet in FACETS if facet.name == name), value)
+
+
 def matching_items(cleaned: Mapping[str, Any], excluded: Iterable[str] = ()) -> QuerySet[DisputedItem]:
     """Items that satisfy the item-level filters, in letters that satisfy the letter-level ones."""
     items = DisputedItem.objects.all()
@@ -96,67 +172,63 @@ def matching_items(cleaned: Mapping[str, Any], excluded: Iterable[str] = ()) -> 
     return items.order_by()
 
 
-def build_facets(cleaned: Mapping[str, Any], counts: Mapping[str, Counter[str]]) -> dict[str, Facet]:
-    """Counts turned into labelled, ordered facet values."""
-    specialty_names = current_index().specialty_names
-    specialty_labels = {slug: specialty_names.get(slug, slug) for slug in counts.get("specialty", {})}
-    guidelines = Guideline.objects.filter(id__in=[int(v) for v in counts.get("guideline", {})]).values_list("id", "slug", "title")
-    guideline_slugs = {pk: slug for pk, slug, _ in guidelines}
-    guideline_labels = {slug: title for _, slug, title in guidelines}
-    raw: dict[str, Counter[str]] = {
-        **counts,
-        "guideline": Counter({guideline_slugs[int(k)]: v for k, v in counts.get("guideline", {}).items()}),
-    }
-    labels: dict[str, Mapping[str, str]] = {
-        "outcome": dict(Outcome.choices),
-        "treatment": CATEGORIES,
-        "subcategory": subcategory_labels(),
-        "guideline": guideline_labels,
-        "source": dict(Source.choices),
-        "specialty": specialty_labels,
-        "sex": dict(Sex.choices),
-    }
-    return {spec.name: make_facet(spec, raw.get(spec.name, Counter()), labels.get(spec.name, {}), cleaned) for spec in FACETS}
+# --- a validated search -------------------------------------------------------------------------
 
 
-def subcategory_labels() -> dict[str, str]:
-    return {f"{cat}/{sub}": label for cat, subs in SUBCATEGORIES.items() for sub, label in subs.items()}
+@dataclass
+class Search:
+    """A validated search (nothing counted): what the export, a letter's page and the list share."""
+
+    cleaned: dict[str, Any]
+    errors: dict[str, list[str]]
+    query: SearchQuery | None = None
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def sort(self) -> str:
+        return str(self.cleaned.get("sort") or Sort.NEWEST)
+
+    @property
+    def ranked(self) -> bool:
+        return is_ranked(self.sort, self.query)
+
+    @property
+    def active(self) -> list[str]:
+        return active_params(self.cleaned)
+
+    def letters(self) -> QuerySet[Case]:
+        """The search's letters in its order (a queryset, not yet read)."""
+        if self.errors:
+            return Case.objects.none()
+        cases = filter_cases(Case.objects.select_related("reviewer").defer(*SEARCH_ONLY_FIELDS), self.cleaned)
+        return in_search_order(cases, self.sort, self.query)
+
+    @property
+    def queryset(self) -> QuerySet[Case]:
+        return self.letters()
+
+    def counts(self, index: FacetIndex | None = None) -> SearchCounts:
+        """Totals and facet counts, computed together (the facet index)."""
+        if self.errors:
+            return SearchCounts(0, 0, {})
+        return (index or current_index()).count(self.cleaned)
 
 
-def make_facet(spec: FacetSpec, counter: Counter[str], labels: Mapping[str, str], cleaned: Mapping[str, Any]) -> Facet:
-    selected = selected_value(spec.name, cleaned)
-    if selected and selected not in counter:
-        counter[selected] = 0
-    ordered = sorted(counter.items(), key=lambda pair: (-pair[1], labels.get(pair[0], pair[0])))
-    if spec.name == "year":
-        ordered = sorted(counter.items(), reverse=True)
-    values = [FacetValue(value, labels.get(value, value), count, value == selected) for value, count in ordered]
-    return Facet(spec.name, spec.label, values)
+def validate_search(params: Mapping[str, Any]) -> Search:
+    """Validate a query string (``page`` too, when it is given)."""
+    cleaned, errors = cleaned_params(params)
+    if "page" in params:
+        try:
+            parse_page_number(params.get("page"))
+        except InvalidPage as error:
+            errors["page"] = [str(error)]
+    return Search(cleaned, errors, search_query(cleaned) if not errors else None)
 
 
-def selected_value(name: str, cleaned: Mapping[str, Any]) -> str:
-    if name == "subcategory":
-        return f"{cleaned['treatment']}/{cleaned['subcategory']}" if cleaned.get("subcategory") else ""
-    if name == "year":
-        start, end = cleaned.get("decided_from"), cleaned.get("decided_to")
-        if start is None or end is None:
-            return ""
-        whole_year = (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year
-        return str(start.year) if whole_year else ""
-    return str(cleaned.get(name) or "")
-
-
-def facet_params(name: str, value: str) -> dict[str, str]:
-    """The query parameters that clicking a facet value sets."""
-    if name == "subcategory":
-        treatment, _, subcategory = value.partition("/")
-        return {"treatment": treatment, "subcategory": subcategory}
-    if name == "year":
-        return {"decided_from": f"{value}-01-01", "decided_to": f"{value}-12-31"}
-    return {name: value}
-
-
-# --- the search -----------------------------------------------------------------------------
+# --- the page of a search -----------------------------------------------------------------------
 
 
 @dataclass
@@ -193,91 +265,154 @@ class Suggestion:
     label: str
     params: dict[str, str]
     count: int
+    href: str = ""
 
 
-class SearchResult:
-    """A validated search: its queryset, counts and facets (each computed on first use)."""
+@dataclass
+class Chip:
+    label: str
+    href: str
 
-    def __init__(self, cleaned: dict[str, Any], errors: dict[str, list[str]]) -> None:
-        self.cleaned = cleaned
-        self.errors = errors
-        self.query: SearchQuery | None = search_query(cleaned) if not errors else None
-        words = cleaned.get("words") if cleaned.get("q") and not errors else None
-        # The other names the words were expanded to (brand and generic drugs, abbreviations).
-        self.also_searching: list[str] = words.also_searching if words else []
-        self.timings: dict[str, float] = {}
+
+@dataclass
+class FormField:
+    """One field of the search form, with its options and value as the page shows them."""
+
+    name: str
+    label: str
+    kind: str  # "select" or "input"
+    value: str
+    attrs: SafeString
+    any_label: str = ""
+    options: list[tuple[str, str]] = field(default_factory=list)
+    groups: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    unknown: bool = False  # the value sent is none of the options: shown as "(unknown)"
+    slot: str = ""
+    group: str = ""  # the legend of the range it is one end of
+
+
+@dataclass
+class FormRow:
+    """A field, or (``legend``) the two ends of a range, or a slot (``slot``) that may be empty."""
+
+    fields: list[FormField]
+    legend: str = ""
+    slot: str = ""
+
+
+@dataclass
+class SearchPage:
+    """Everything the list page and the API show of one search, computed by ``search_cases``."""
+
+    search: Search
+    params: QueryDict
+    counts: SearchCounts
+    facets: dict[str, Facet]
+    page: ResultPage | None
+    suggestions: list[Suggestion]
+    chips: list[Chip]
+    form: list[FormRow]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def cleaned(self) -> dict[str, Any]:
+        return self.search.cleaned
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return self.search.errors
 
     @property
     def is_valid(self) -> bool:
-        return not self.errors
+        return self.search.is_valid
 
-    @cached_property
+    @property
+    def query(self) -> SearchQuery | None:
+        return self.search.query
+
+    @property
+    def also_searching(self) -> list[str]:
+        """The other names the words were expanded to (brand and generic drugs, abbreviations)."""
+        words = self.cleaned.get("words") if self.cleaned.get("q") and not self.errors else None
+        return words.also_searching if words else []
+
+    @property
     def queryset(self) -> QuerySet[Case]:
-        if self.errors:
-            return Case.objects.none()
-        cases = filter_cases(Case.objects.select_related("reviewer").defer(*SEARCH_ONLY_FIELDS), self.cleaned)
-        return order_cases(cases, self.cleaned.get("sort") or Sort.NEWEST, self.query)
+        return self.search.letters()
 
-    @cached_property
-    def counts(self) -> SearchCounts:
-        """Totals and facet counts, computed together: the list page shows them all."""
-        if self.errors:
-            return SearchCounts(0, 0, {})
-        started = time.perf_counter()
-        counts = search_counts(self.cleaned)
-        self.timings["counts"] = time.perf_counter() - started
-        return counts
-
-    @cached_property
+    @property
     def total(self) -> int:
         return self.counts.letters
 
-    @cached_property
+    @property
     def item_total(self) -> int:
         return self.counts.items
 
-    @cached_property
-    def facets(self) -> dict[str, Facet]:
-        return build_facets(self.cleaned, self.counts.facets) if not self.errors else {}
-
     @property
     def active(self) -> list[str]:
-        return active_params(self.cleaned)
+        return self.search.active
+
+    @property
+    def filter_count(self) -> int:
+        """How many filters narrow the search beyond its words (a treatment with its subcategory is one)."""
+        return len([name for name in self.active if name != "q" and PARAMS_BY_NAME[name].shows_chip])
 
     @property
     def has_filters(self) -> bool:
         """Filters beyond the words of the query."""
         return any(name != "q" for name in self.active) or self.cleaned.get("cited_by") == CitedBy.CLAIMS_ADMINISTRATOR
 
-    @cached_property
+    @property
     def page_count(self) -> int:
         return min(MAX_PAGES, max(1, -(-self.total // PAGE_SIZE)))
 
-    def page(self, number: int | str | None) -> ResultPage:
-        """One page of letters with their items and snippets; pages beyond MAX_PAGES are refused."""
-        ranked_ids = self.counts.ranked_ids if not self.errors else None
-        letters: Sequence[Case] | QuerySet[Case] = (
-            self.queryset if ranked_ids is None else RankedLetters(self.queryset, ranked_ids)
-        )
-        paginator = Paginator(letters, PAGE_SIZE)
-        paginator.count = self.total  # type: ignore[misc]  # counted once, shared with the page links
-        requested = parse_page_number(number)
-        capped = requested > MAX_PAGES
-        try:
-            page = paginator.page(min(requested, MAX_PAGES))
-        except EmptyPage:
-            page = paginator.page(paginator.num_pages)
-        return ResultPage(page, self.rows_for(list(page.object_list)), capped, requested)
 
-    def rows_for(self, cases: list[Case]) -> list[CaseRow]:
-        return attach_items(cases, self.cleaned, self.query)
+def search_cases(params: Mapping[str, Any], *, page: bool = True) -> SearchPage:
+    """Validate the query string and compute the whole page it asks for (``page=False``: without
+    the page of letters, e.g. for a feed that reads its own)."""
+    search = validate_search(params)
+    query = as_query_dict(params)
+    index = current_index()  # one version for the whole page: counts, labels, suggestions
+    labels = lookups(index)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    counts = search.counts(index)
+    timings["counts"] = time.perf_counter() - started
+    if not search.is_valid:
+        return SearchPage(search, query, counts, {}, None, [], [], form_rows(search, query, labels), timings)
+    facets = build_facets(search.cleaned, counts.facets, labels)
+    results = result_page(search, counts, query.get("page")) if page else None
+    suggestions = [] if counts.letters else empty_result_suggestions(search.cleaned, query, index)
+    chips = filter_chips(search.cleaned, query, labels)
+    return SearchPage(search, query, counts, facets, results, suggestions, chips, form_rows(search, query, labels), timings)
 
-    @cached_property
-    def suggestions(self) -> list[Suggestion]:
-        """For an empty result: close spellings of the query words, and filters to drop."""
-        if self.errors or self.total:
-            return []
-        return spelling_suggestions(self.cleaned) + drop_filter_suggestions(self.cleaned)
+
+def result_page(search: Search, counts: SearchCounts, number: int | str | None) -> ResultPage:
+    """One page of letters with their items and snippets; pages beyond MAX_PAGES are refused."""
+    letters: Sequence[Case] | QuerySet[Case] = (
+        search.letters() if counts.ranked_ids is None else RankedLetters(search.letters(), counts.ranked_ids)
+    )
+    paginator = Paginator(letters, PAGE_SIZE)
+    paginator.count = counts.letters  # counted once, shared with the page links
+    requested = parse_page_number(number)
+    capped = requested > MAX_PAGES
+    try:
+        page = paginator.page(min(requested, MAX_PAGES))
+    except EmptyPage:
+        page = paginator.page(paginator.num_pages)
+    return ResultPage(page, attach_items(list(page.object_list), search.cleaned, search.query), capped, requested)
+
+
+def filter_chips(cleaned: Mapping[str, Any], params: QueryDict, labels: Lookups) -> list[Chip]:
+    """One removable chip per active filter."""
+    chips = [
+        Chip(chip_label(PARAMS_BY_NAME[name], cleaned, labels), query_string(params, drop=PARAMS_BY_NAME[name].removed_with))
+        for name in active_params(cleaned)
+        if PARAMS_BY_NAME[name].shows_chip
+    ]
+    if cleaned.get("cited_by") == CitedBy.CLAIMS_ADMINISTRATOR:
+        chips.append(Chip("Cited by: claims administrator", query_string(params, drop=("cited_by",))))
+    return chips
 
 
 class RankedLetters(Sequence[Case]):
@@ -318,25 +453,84 @@ def parse_page_number(number: int | str | None) -> int:
     return value
 
 
-def search_cases(params: Mapping[str, Any]) -> SearchResult:
-    """Validate the query string and return the search it describes."""
-    cleaned, errors = cleaned_params(params)
-    if "page" in params:
-        try:
-            parse_page_number(params.get("page"))
-        except InvalidPage as error:
-            errors["page"] = [str(error)]
-    return SearchResult(cleaned, errors)
+# --- the form ----------------------------------------------------------------------------------------
 
 
-def order_cases(cases: QuerySet[Case], sort: str, query: SearchQuery | None) -> QuerySet[Case]:
-    if sort == Sort.RELEVANCE and query is not None:
-        # As double precision: ts_rank's real would not round-trip through Python for the keyset in neighbours().
-        rank = Cast(SearchRank(F("search_vector"), query), output_field=FloatField())
-        return cases.annotate(rank=rank).order_by("-rank", "-id")
-    if sort == Sort.OLDEST:
-        return cases.order_by(F("decision_date").asc(nulls_last=True), "id")
-    return cases.order_by(F("decision_date").desc(nulls_last=True), "-id")
+GUIDELINE_GROUPS = {
+    Source.MTUS.value: "MTUS",
+    Source.ODG.value: "ODG",
+    Source.OTHER.value: "Other guidelines",
+    "reference": "Web pages and other references",
+}
+
+
+def form_rows(search: Search, params: QueryDict, labels: Lookups) -> list[FormRow]:
+    """The filter panel's fields, one per declared parameter (the two ends of a range in one row)."""
+    rows: list[FormRow] = []
+    for param in form_order():
+        field_ = form_field(param, search, params, labels)
+        if param.widget.group and rows and rows[-1].legend == param.widget.group:
+            rows[-1].fields.append(field_)
+        elif param.widget.slot:
+            rows.append(FormRow([field_] if field_.options else [], slot=param.widget.slot))
+        else:
+            rows.append(FormRow([field_], legend=param.widget.group))
+    return rows
+
+
+def form_order() -> list[Param]:
+    """The parameters the filter panel shows, in the registry's order but for those placed ``before`` another."""
+    shown = [param for param in PARAMS if param.widget.kind != "none" and not param.widget.before]
+    for param in PARAMS:
+        if param.widget.before:
+            shown.insert(next(i for i, other in enumerate(shown) if other.name == param.widget.before), param)
+    return shown
+
+
+def form_field(param: Param, search: Search, params: QueryDict, labels: Lookups) -> FormField:
+    widget = param.widget
+    sent = params.get(param.name, "")
+    value = sent if param.name not in ("treatment", "subcategory") else str(search.cleaned.get(param.name) or "")
+    field_ = FormField(param.name, widget.label or param.label, widget.kind, value, field_attrs(param, search), widget.any_label)
+    field_.slot, field_.group = widget.slot, widget.group
+    if widget.kind != "select":
+        return field_
+    if widget.options == "guidelines":
+        field_.groups = guideline_options(labels)
+        field_.unknown = bool(value) and value not in labels["guideline_titles"]
+    elif widget.options == "specialties":
+        names = labels["specialty_names"]
+        field_.options = sorted(names.items(), key=lambda pair: pair[1].lower())
+        field_.unknown = bool(value) and value not in names
+    elif widget.options == "subcategories":
+        category = str(search.cleaned.get("treatment") or "")
+        prefix = f"{category}/"
+        field_.options = [(key.removeprefix(prefix), label) for key, label in labels["subcategories"].items() if key.startswith(prefix)]
+        field_.any_label = f"Any {labels['categories'].get(category, category).lower()}"
+    elif widget.options == "cited_by":
+        field_.options = [(CitedBy.CLAIMS_ADMINISTRATOR.value, CitedBy.CLAIMS_ADMINISTRATOR.label)]
+    elif widget.options:
+        field_.options = list(labels[widget.options].items())
+    else:
+        field_.options = [(str(key), str(label)) for key, label in param.make_filter().extra["choices"]]
+    return field_
+
+
+def field_attrs(param: Param, search: Search) -> SafeString:
+    """The field's HTML attributes, and `aria-invalid` pointing to its message when the search refused it."""
+    attrs = SafeString("".join(format_html(' {}="{}"', name, value) for name, value in param.widget.attrs.items()))
+    if param.name in search.errors:
+        attrs += format_html(' aria-invalid="true" aria-describedby="error-{}"', param.name)
+    return attrs
+
+
+def guideline_options(labels: Lookups) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The guidelines by title, grouped by source (web pages and articles apart)."""
+    groups: dict[str, list[tuple[str, str]]] = {label: [] for label in GUIDELINE_GROUPS.values()}
+    titles, kinds = labels["guideline_titles"], labels["guideline_groups"]
+    for slug, title in sorted(titles.items(), key=lambda pair: pair[1]):
+        groups[GUIDELINE_GROUPS.get(kinds.get(slug, ""), GUIDELINE_GROUPS[Source.OTHER.value])].append((slug, title))
+    return [(label, options) for label, options in groups.items() if options]
 
 
 # --- rows, snippets and highlights ------------------------------------------------------------
@@ -393,6 +587,15 @@ def add_summary_snippets(rows: dict[int, CaseRow], query: SearchQuery) -> None:
 
 # --- suggestions for an empty result -------------------------------------------------------------
 
+
+def empty_result_suggestions(cleaned: Mapping[str, Any], params: QueryDict, index: FacetIndex) -> list[Suggestion]:
+    """For an empty result: close spellings of the query words, and filters to drop."""
+    suggestions = spelling_suggestions(cleaned) + drop_filter_suggestions(cleaned, index)
+    for suggestion in suggestions:
+        suggestion.href = query_string(params, drop=tuple(suggestion.params), updates=suggestion.params)
+    return suggestions
+
+
 VOCABULARY_SAMPLE = 3000
 _vocabulary: dict[int | None, list[str]] = {}
 
@@ -436,14 +639,17 @@ def spelling_suggestions(cleaned: Mapping[str, Any]) -> list[Suggestion]:
     return sorted(suggestions, key=lambda s: -s.count)[:3]
 
 
-def drop_filter_suggestions(cleaned: Mapping[str, Any]) -> list[Suggestion]:
+def drop_filter_suggestions(cleaned: Mapping[str, Any], index: FacetIndex) -> list[Suggestion]:
+    """Each active filter that, removed, leaves letters to show: counted in the facet index, which
+    counts exactly what the SQL would (one full-text read for them all)."""
+    names = active_params(cleaned)
+    dropped = [set(PARAMS_BY_NAME[name].removed_with) for name in names]
+    counts = index.letters_without(cleaned, dropped)
     suggestions = []
-    for name in active_params(cleaned):
-        dropped = {name, "subcategory"} if name == "treatment" else {name}
-        count = filter_cases(Case.objects.all(), cleaned, dropped).count()
+    for name, removed, count in zip(names, dropped, counts, strict=True):
         if count:
-            label = f"Remove {PARAM_LABELS.get(name, name).lower()}: {cleaned[name]}"
-            suggestions.append(Suggestion(label, {param: "" for param in dropped}, count))
+            label = f"Remove {PARAMS_BY_NAME[name].label.lower()}: {cleaned[name]}"
+            suggestions.append(Suggestion(label, {param: "" for param in removed}, count))
     return suggestions
 
 
@@ -482,20 +688,23 @@ class Neighbours:
     next: str | None
 
 
-def neighbours(result: SearchResult, case: Case) -> Neighbours:
+def neighbours(search: Search | SearchPage, case: Case) -> Neighbours:
     """The letters before and after ``case`` in the search's own order.
 
     Relevance: the counting pass's ranked ids (the list's very order). Dates: one keyset query per
     step, each a row comparison that the date-order indexes answer directly, however deep in the
     archive the letter lies (an OR of conditions made PostgreSQL filter every letter before it).
     """
-    if not result.is_valid:
+    if isinstance(search, SearchPage):
+        search = search.search
+    if not search.is_valid:
         return Neighbours(None, None)
-    if result.cleaned.get("sort") == Sort.RELEVANCE and result.query is not None:
-        return ranked_neighbours(result.counts.ranked_ids, case.pk)  # (None, None) when it is not among them
-    if not result.queryset.filter(pk=case.pk).exists():
+    if search.ranked:
+        return ranked_neighbours(search.counts().ranked_ids, case.pk)  # (None, None) when it is not among them
+    letters = search.letters()
+    if not letters.filter(pk=case.pk).exists():
         return Neighbours(None, None)
-    steps = DateSteps(result.queryset, case.decision_date, case.pk, newest_first=result.cleaned.get("sort") != Sort.OLDEST)
+    steps = DateSteps(letters, case.decision_date, case.pk, newest_first=search.sort != Sort.OLDEST)
     return Neighbours(steps.previous(), steps.next())
 
 
@@ -529,7 +738,7 @@ class DateSteps:
     def step(self, *, forward: bool) -> str | None:
         descending = self.newest_first == forward  # walking toward older letters
         if self.decided is not None:
-            dated = self.first_key(self.beyond("<" if descending else ">"), *self.date_order(descending))
+            dated = self.first_key(self.beyond("<" if descending else ">"), *date_order(descending))
             if dated is not None or not forward:
                 return dated
             return self.first_key(self.undated, "-id" if descending else "id")  # after the last dated one
@@ -537,7 +746,7 @@ class DateSteps:
         found = self.first_key(undated, "-id" if descending else "id")
         if found is not None or forward:
             return found
-        return self.first_key(self.dated, *self.date_order(descending))  # the last dated one
+        return self.first_key(self.dated, *date_order(descending))  # the last dated one
 
     def beyond(self, comparison: str) -> QuerySet[Case]:
         """Dated letters whose (decision date, id) compares to this letter's as ``comparison`` says:
@@ -548,13 +757,6 @@ class DateSteps:
             output_field=BooleanField(),
         )
         return self.dated.filter(condition)
-
-    @staticmethod
-    def date_order(descending: bool) -> tuple[Any, str]:
-        # NULLS LAST in both directions: the order of the case_search_newest / _oldest indexes.
-        if descending:
-            return F("decision_date").desc(nulls_last=True), "-id"
-        return F("decision_date").asc(nulls_last=True), "id"
 
     @staticmethod
     def first_key(letters: QuerySet[Case], *order: Any) -> str | None:

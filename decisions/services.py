@@ -403,18 +403,19 @@ def sniff_content_type(data: bytes) -> str:
 def original_name(sha256: str, filename: str) -> str:
     """Where the original lives in storage: decided by its content (see models.document_path)."""
     field = SourceDocument._meta.get_field("original")
-    return field.generate_filename(SourceDocument(sha256=sha256), filename)  # type: ignore[attr-defined]
+    return field.generate_filename(SourceDocument(sha256=sha256), filename)
 
 
 def save_original_bytes(sha256: str, filename: str, data: bytes) -> None:
     """Write the original before any row names it; the same bytes land on the same path once."""
     field = SourceDocument._meta.get_field("original")
-    save_original(field.storage, original_name(sha256, filename), data)  # type: ignore[attr-defined]
+    save_original(field.storage, original_name(sha256, filename), data)
 
 
 def read_original(document: SourceDocument) -> bytes:
     with document.original.open("rb") as handle:
-        return handle.read()
+        data: bytes = handle.read()
+    return data
 
 
 def fill_document_result(document: SourceDocument, parsed: parsing.ParsedDecision) -> None:
@@ -452,7 +453,7 @@ def fill_case_fields(case: Case, parsed: parsing.ParsedDecision, reviewer_ids: d
     sections = dict(parsed.sections)
     case.case_number = parsed.case_number
     case.layout = parsed.layout
-    case.reviewer_id = reviewer_ids.get(credentials_key(parsed.reviewer))  # type: ignore[attr-defined]
+    case.reviewer_id = reviewer_ids.get(credentials_key(parsed.reviewer))
     case.date_of_injury = parsed.dates.injury
     case.date_assigned = parsed.dates.assigned
     case.ur_denial_date = parsed.dates.ur_denial

@@ -29,6 +29,7 @@ from decisions.selectors import (
     highlight_letter,
     neighbours,
     search_cases,
+    validate_search,
 )
 from decisions.throttling import SharedAnonRateThrottle
 
@@ -36,8 +37,7 @@ from decisions.throttling import SharedAnonRateThrottle
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     result = search_cases(request.GET)
-    page = result.page(request.GET.get("page")) if result.is_valid else None
-    context = {"result": result, "page": page, "max_pages": MAX_PAGES}
+    context = {"result": result, "page": result.page, "max_pages": MAX_PAGES}
     response = render(request, "decisions/list.html", context, status=200 if result.is_valid else 400)
     if request.headers.get("IMR-Typing"):  # live search while typing (static/js/site.js): one history entry
         response["HX-Replace-Url"] = request.get_full_path()
@@ -68,7 +68,7 @@ def case_detail(request: HttpRequest, key: str) -> HttpResponse:
     # Opened from a list (``from`` holds its query string, empty for the unfiltered list), or not.
     from_search = "from" in request.GET
     origin = request.GET.get("from", "")
-    search = search_cases(QueryDict(origin)) if from_search else None
+    search = validate_search(QueryDict(origin)) if from_search else None
     if search is not None and search.is_valid:
         highlight_letter(case, search.query)  # the words searched for, marked in the letter
     context = {
@@ -130,7 +130,7 @@ def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     refused = throttled(request)
     if refused is not None:
         return refused
-    result = search_cases(request.GET)
+    result = validate_search(request.GET)
     if not result.is_valid:  # for a script as much as a person: plain text, one line per field
         lines = [f"{field}: {'; '.join(messages)}" for field, messages in result.errors.items()]
         return HttpResponse("\n".join(["This search cannot be exported:", *lines, ""]), status=400, content_type="text/plain")
@@ -156,7 +156,7 @@ def guideline_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "guideline": guideline,
         "result": result,
-        "page": result.page(1),
+        "page": result.page,
         "search_query": params.urlencode(),
         "origin_params": params,  # letters opened here step through this guideline's search
     }

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -29,6 +31,8 @@ ParseFunction = Callable[[str, bytes, str], ParseOutcome]
 # A fresh interpreter importing the parser: about a second, far longer on a crowded machine.
 STARTUP_SECONDS = 120
 READY = "ready"
+# How often a worker process checks that the process that started it is still there.
+PARENT_CHECK_SECONDS = 0.5
 
 
 class ParserProcess:
@@ -113,10 +117,25 @@ class ParserProcess:
         self.process, self.connection = None, None
 
 
+def exit_with_parent() -> None:
+    """End this worker process soon after the ``ingest`` that started it is gone.
+
+    A killed parent (even by SIGKILL) would otherwise leave its workers waiting for work
+    forever, each holding a database connection. A batch being written when the parent dies
+    is rolled back with the dropped connection: whole letters or nothing, as always.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def serve(connection: Connection, parse: ParseFunction) -> None:
     """The child: parse each chunk it is sent, answering letter by letter, until the parent goes."""
-    from decisions.ingestion.writers import exit_with_parent
-
     exit_with_parent()
     connection.send(READY)
     while True:

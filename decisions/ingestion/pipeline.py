@@ -25,10 +25,10 @@ from django.db import connection
 from decisions import services
 from decisions.ingestion.archives import ZipLimits
 from decisions.ingestion.candidate import Candidate, SourceError
-from decisions.ingestion.parser_process import parse_within_limit
+from decisions.ingestion.parser_process import exit_with_parent, parse_within_limit
 from decisions.ingestion.prepare import ParseOutcome, Payload, PreparedDocument, refused_document, sha256_of
 from decisions.ingestion.sources import SourceLimits
-from decisions.ingestion.writers import WriteItem, exit_with_parent, parse_and_write, settings_for_writers, start_writer_process
+from decisions.ingestion.writers import WriteItem, parse_and_write, settings_for_writers, start_writer_process
 from decisions.services import IngestResult, Lookups, Uploader
 
 DEFAULT_BATCH_SIZE = 100

@@ -13,12 +13,9 @@ No Django at import time: a ``spawn``ed process imports this module (to find
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from typing import TYPE_CHECKING, Any
 
-from decisions.ingestion.parser_process import parse_within_limit
+from decisions.ingestion.parser_process import exit_with_parent, parse_within_limit
 from decisions.ingestion.prepare import ParseOutcome, PreparedDocument
 
 if TYPE_CHECKING:
@@ -30,8 +27,6 @@ WriteItem = tuple[str, bytes, str, str]
 
 # Reviewer and guideline ids this process has seen, kept across its batches.
 _lookups: Lookups | None = None
-# How often a worker process checks that the process that started it is still there.
-PARENT_CHECK_SECONDS = 0.5
 
 
 def settings_for_writers() -> dict[str, Any]:
@@ -60,23 +55,6 @@ def start_writer_process(overrides: dict[str, Any]) -> None:
     for name, value in overrides.items():
         setattr(settings, name, value)
     django.setup()
-
-
-def exit_with_parent() -> None:
-    """End this worker process soon after the ``ingest`` that started it is gone.
-
-    A killed parent (even by SIGKILL) would otherwise leave its workers waiting for work
-    forever, each holding a database connection. A batch being written when the parent dies
-    is rolled back with the dropped connection: whole letters or nothing, as always.
-    """
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def parse_and_write(items: list[WriteItem], uploaded_by: Uploader) -> list[IngestResult]:

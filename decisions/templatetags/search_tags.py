@@ -1,9 +1,9 @@
-"""Links that keep a search: facet toggles, removable filter chips, letters opened from a list."""
+"""Links that keep a search (facet toggles, pages, letters opened from a list) and the pieces of a
+result list. Tags only read what they are given: the selectors computed the page, and nothing here
+queries the database."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,38 +14,19 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from decisions.facets import current_index
-from decisions.filters import PARAM_LABELS, Sort
-from decisions.models import Case, Citation, DisputedItem, Guideline, Outcome, Sex, Source
+from decisions.models import Case, Citation, DisputedItem, Outcome
 from decisions.parsing.taxonomy import CATEGORIES, SUBCATEGORIES
-from decisions.selectors import FACETS_BY_NAME, Facet, FacetValue, ItemRow, SearchResult, Suggestion, facet_params
-from decisions.templatetags.guideline_tags import GUIDELINE, reference_kind
+from decisions.search_params import PARAMS_BY_NAME
+from decisions.selectors import Facet, FacetValue, ItemRow, facet_params, query_string
 
 register = template.Library()
 
 
-def query_string(params: QueryDict, *, drop: tuple[str, ...] = (), updates: Mapping[str, str] | None = None) -> str:
-    """``?...`` with ``page`` and ``drop`` removed and ``updates`` set; empty values left out."""
-    updates = updates or {}
-    kept = params.copy()
-    for name in ("page", *drop, *updates):
-        kept.pop(name, None)
-    for name, value in updates.items():
-        if value:
-            kept[name] = value
-    pairs = [(name, value) for name, values in kept.lists() for value in values if value != ""]
-    return "?" + urlencode(pairs) if pairs else "?"
-
-
-@register.simple_tag
-def facet_href(params: QueryDict, facet: str, value: str, selected: bool) -> str:
+def facet_href(params: QueryDict, facet: Facet, value: str, selected: bool) -> str:
     """Clicking a value adds it (replacing the facet's own value); clicking the selected one removes it."""
-    own = FACETS_BY_NAME[facet].own_params
-    if facet == "treatment":
-        own = ("treatment", "subcategory")
     if selected:
-        return query_string(params, drop=own)
-    return query_string(params, drop=own, updates=facet_params(facet, value))
+        return query_string(params, drop=facet.own_params)
+    return query_string(params, drop=facet.own_params, updates=facet_params(facet.name, value))
 
 
 @register.simple_tag
@@ -57,7 +38,7 @@ def facet_link(params: QueryDict, facet: Facet, value: FacetValue) -> SafeString
         '<li><a class="facet-link{}" href="{}" data-facet="{}" data-value="{}" data-count="{}"{}>'
         '<span class="facet-label">{}{}</span> <span class="count">{}</span></a></li>',
         " is-selected" if selected else "",
-        facet_href(params, facet.name, value.value, selected),
+        facet_href(params, facet, value.value, selected),
         facet.name,
         value.value,
         value.count,
@@ -66,45 +47,6 @@ def facet_link(params: QueryDict, facet: Facet, value: FacetValue) -> SafeString
         value.label,
         intcomma(value.count),
     )
-
-
-@dataclass
-class Chip:
-    label: str
-    href: str
-
-
-@register.simple_tag
-def filter_chips(result: SearchResult, params: QueryDict) -> list[Chip]:
-    """One removable chip per active filter."""
-    chips = []
-    for name in result.active:
-        if name == "subcategory":
-            continue
-        drop: tuple[str, ...] = (name, "subcategory") if name == "treatment" else (name,)
-        chips.append(Chip(f"{PARAM_LABELS.get(name, name)}: {chip_value(name, result.cleaned)}", query_string(params, drop=drop)))
-    if result.cleaned.get("cited_by") == "claims_administrator":
-        chips.append(Chip("Cited by: claims administrator", query_string(params, drop=("cited_by",))))
-    return chips
-
-
-def chip_value(name: str, cleaned: Mapping[str, Any]) -> str:
-    """A filter's value as people read it: names rather than slugs and codes."""
-    value = cleaned[name]
-    if name == "treatment":
-        label = CATEGORIES.get(value, value)
-        subcategory = cleaned.get("subcategory")
-        return f"{label} › {SUBCATEGORIES.get(value, {}).get(subcategory, subcategory)}" if subcategory else label
-    if name == "guideline":
-        return Guideline.objects.filter(slug=value).values_list("title", flat=True).first() or value
-    if name == "specialty":
-        return current_index().specialty_names.get(value, value)
-    labels: dict[str, Mapping[str, str]] = {
-        "outcome": dict(Outcome.choices),
-        "source": dict(Source.choices),
-        "sex": dict(Sex.choices),
-    }
-    return str(labels.get(name, {}).get(value, value))
 
 
 @register.simple_tag
@@ -134,18 +76,6 @@ def search_href(origin: str) -> str:
 @register.filter
 def outcome_class(outcome: str) -> str:
     return "overturned" if outcome == Outcome.OVERTURNED else "upheld"
-
-
-@register.simple_tag
-def search_choices() -> dict[str, Any]:
-    """Options of the search form's selects."""
-    return {
-        "outcomes": Outcome.choices,
-        "treatments": list(CATEGORIES.items()),
-        "sources": Source.choices,
-        "sexes": Sex.choices,
-        "sorts": Sort.CHOICES,
-    }
 
 
 OUTCOME_BADGES = {
@@ -187,59 +117,10 @@ def item_line(entry: ItemRow) -> SafeString:
     )
 
 
-@register.simple_tag
-def invalid(result: SearchResult, name: str) -> SafeString:
-    """` aria-invalid="true" aria-describedby="error-<name>"` on a field the search refused, else nothing."""
-    if name not in result.errors:
-        return mark_safe("")
-    return format_html(' aria-invalid="true" aria-describedby="error-{}"', name)
-
-
 @register.filter
 def param_label(name: str) -> str:
-    return PARAM_LABELS.get(name, name.replace("_", " ").capitalize())
-
-
-@register.filter
-def subcategories_of(category: str) -> list[tuple[str, str]]:
-    """(slug, label) of a treatment category's subcategories, for the form's subcategory select."""
-    return list(SUBCATEGORIES.get(category, {}).items())
-
-
-@dataclass
-class OptionGroup:
-    label: str
-    options: list[tuple[str, str]]
-
-
-@register.simple_tag
-def search_suggestions() -> dict[str, Any]:
-    """The guidelines (grouped by source, web pages and articles apart) and reviewer specialties
-    the form offers by name; the value sent, and kept in the address, is the slug."""
-    groups: dict[str, list[tuple[str, str]]] = {label: [] for label in GUIDELINE_GROUPS.values()}
-    for guideline in Guideline.objects.order_by("title").only("slug", "title", "source"):
-        groups[guideline_group(guideline)].append((guideline.slug, guideline.title))
-    specialties = sorted(current_index().specialty_names.items(), key=lambda pair: pair[1].lower())
-    return {
-        "guidelines": [OptionGroup(label, options) for label, options in groups.items() if options],
-        "guideline_slugs": {slug for options in groups.values() for slug, _ in options},
-        "specialties": specialties,
-        "specialty_slugs": {slug for slug, _ in specialties},
-    }
-
-
-GUIDELINE_GROUPS = {
-    Source.MTUS.value: "MTUS",
-    Source.ODG.value: "ODG",
-    Source.OTHER.value: "Other guidelines",
-    "reference": "Web pages and other references",
-}
-
-
-def guideline_group(guideline: Guideline) -> str:
-    if reference_kind(guideline) != GUIDELINE:
-        return GUIDELINE_GROUPS["reference"]
-    return GUIDELINE_GROUPS.get(guideline.source, GUIDELINE_GROUPS[Source.OTHER.value])
+    param = PARAMS_BY_NAME.get(name)
+    return param.label if param is not None else name.replace("_", " ").capitalize()
 
 
 @register.filter
@@ -261,14 +142,3 @@ def by_role(citations: Any, role: str) -> list[Citation]:
 @register.filter
 def percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "–"
-
-
-@register.simple_tag
-def suggestion_href(params: QueryDict, suggestion: Suggestion) -> str:
-    return query_string(params, drop=tuple(suggestion.params), updates=suggestion.params)
-
-
-@register.filter
-def filter_count(result: SearchResult) -> int:
-    """How many filters narrow the search beyond its words (a treatment with its subcategory is one)."""
-    return len([name for name in result.active if name not in ("q", "subcategory")])

@@ -196,29 +196,29 @@ def test_items_rewritten_in_place_are_counted_as_they_are_now(archive):
     assert counted({"outcome": "upheld"})[0] == 0
 
 
-ITEM_ARRAYS = ("item_letter", "item_known", "item_outcome", "item_treatment")
-
-
 def index_state(index: facets.FacetIndex) -> dict[str, Any]:
-    """Everything an index holds, comparable. Items (and their citation entries) may be held in any
+    """Everything an index holds, comparable. Items (and their array entries) may be held in any
     order, so they are compared as a sorted list of what each says, letters by case id."""
     state: dict[str, Any] = {
-        name: value.tolist() if isinstance(value, np.ndarray) else value
-        for name, value in vars(index).items()
-        if name not in (*ITEM_ARRAYS, "guidelines", "sources")
+        "vocabularies": index.vocabularies,
+        "lookups": index.lookups,
+        "id_values": {name: values.tolist() for name, values in index.id_values.items()},
+        "case_ids": index.case_ids.tolist(),
+        "reviewers": (np.append(index.reviewer_ids, 0)[index.reviewer]).tolist(),
+        "reviewer_matrix": {name: matrix.tolist() for name, matrix in index.reviewer_matrix.items()},
+        "item_count": index.item_count.tolist(),
+        "letter": {name: values.tolist() for name, values in index.letter.items()},
     }
-    cited: dict[int, list[tuple[str, str, int]]] = {item: [] for item in range(index.m)}
-    for kind in ("guidelines", "sources"):
-        for role, entries in getattr(index, kind).items():
-            for item, value in zip(entries.item.tolist(), entries.value.tolist(), strict=True):
-                cited[item].append((kind, role, value))
+    held: dict[int, list[tuple[str, int]]] = {item: [] for item in range(index.m)}
+    for name, entries in index.entries.items():
+        for item, value in zip(entries.item.tolist(), entries.value.tolist(), strict=True):
+            held[item].append((name, value))
     state["items"] = sorted(
         (
             int(index.case_ids[index.item_letter[item]]),
             bool(index.item_known[item]),
-            int(index.item_outcome[item]),
-            int(index.item_treatment[item]),
-            sorted(cited[item]),
+            tuple(int(values[item]) for values in index.item.values()),
+            sorted(held[item]),
         )
         for item in range(index.m)
     )
