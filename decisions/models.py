@@ -295,9 +295,14 @@ class DisputedItem(models.Model):
                     "reviewer_sources",
                     "claims_guideline_ids",
                     "claims_sources",
+                    "ingredients",
+                    "body_region",
+                    "quantity",
                 ],
                 name="item_facets_cover",
             ),
+            # The body-region vocabulary is read by skipping through this index.
+            models.Index(fields=["body_region"], name="item_body_region"),
             GinIndex(fields=["reviewer_guideline_ids"], name="item_reviewer_guidelines_gin"),
             GinIndex(fields=["ingredients"], name="item_ingredients_gin"),
         ]

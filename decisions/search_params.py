@@ -112,6 +112,14 @@ SUBCATEGORY = Column(
     f"SELECT a || '/' || b FROM ({skip_scan_pairs('decisions_disputeditem', 'treatment_category', 'treatment_subcategory')}) p"
     " WHERE b <> ''",
 )
+# What the parser reads of each item (migration 0013): a medication's generic ingredients, the body region.
+INGREDIENTS = Column(
+    "ingredients", "item", "texts", "i.ingredients", "SELECT DISTINCT unnest(ingredients) FROM decisions_disputeditem"
+)
+BODY_REGION = Column(
+    "body_region", "item", "text", "i.body_region", f"SELECT v FROM ({skip_scan('decisions_disputeditem', 'body_region')}) s WHERE v <> ''"
+)
+QUANTITY = Column("quantity", "item", "number", "i.quantity", null=-1)
 # The items' copies of their citations (migration 0012 keeps them), per role: guideline ids and sources.
 ALL_SOURCES = "SELECT DISTINCT source FROM decisions_guideline UNION SELECT unnest(%(sources)s::text[])"
 CITED_GUIDELINES = {
@@ -318,6 +326,15 @@ def clean_range(low: str, high: str) -> Callable[[forms.Form, dict[str, Any]], N
     return check
 
 
+def clean_drug(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    """A drug as its generic ingredient, lower case: a brand typed (Norco) is read as its generic."""
+    drug = " ".join(cleaned["drug"].lower().split())
+    generics = query.main_ingredients().get(drug)
+    cleaned["drug"] = generics[0] if generics and len(generics) == 1 else drug
+    if cleaned["drug"] and not re.fullmatch(r"[a-z][a-z0-9 ,'-]*", cleaned["drug"]):
+        form.add_error("drug", "use a generic drug name in letters, e.g. hydrocodone")
+
+
 def clean_cited_by(form: forms.Form, cleaned: dict[str, Any]) -> None:
     cleaned["cited_by"] = cleaned.get("cited_by") or CitedBy.REVIEWER
 
@@ -423,7 +440,44 @@ class Lookup:
     archive: bool = False
 
 
+BODY_REGIONS = [
+    ("cervical-spine", "Cervical spine"),
+    ("thoracic-spine", "Thoracic spine"),
+    ("lumbar-spine", "Lumbar spine"),
+    ("spine", "Spine (unspecified)"),
+    ("shoulder", "Shoulder"),
+    ("elbow", "Elbow"),
+    ("wrist-hand", "Wrist and hand"),
+    ("hip", "Hip"),
+    ("knee", "Knee"),
+    ("ankle-foot", "Ankle and foot"),
+    ("head", "Head"),
+    ("multiple", "Several regions"),
+]
+
+
+def quantity_end(name: str, label: str, placeholder: str, match: Match, lookup: str, clean: Any = None) -> Param:
+    return Param(
+        name,
+        label,
+        f"The item's quantity (sessions, visits or units) {'at least' if match == 'at_least' else 'at most'} this,"
+        " of one and the same disputed item (e.g. acupuncture beyond 6 visits: quantity_min=7).",
+        "item",
+        lambda: django_filters.NumberFilter(label=label, min_value=0, max_value=100_000),
+        Widget(
+            "input",
+            attrs={"type": "number", "min": "0", "inputmode": "numeric", "placeholder": placeholder},
+            group="Quantity (sessions, units)",
+        ),
+        api_type="integer",
+        clean=clean,
+        condition=field_is(lookup),
+        index=IndexNeed(match, QUANTITY),
+    )
+
+
 LOOKUPS: dict[str, Lookup] = {
+    "body_regions": Lookup(lambda: dict(BODY_REGIONS)),
     "outcomes": Lookup(lambda: dict(Outcome.choices)),
     "categories": Lookup(lambda: CATEGORIES),
     "subcategories": Lookup(subcategory_labels),
@@ -592,6 +646,33 @@ PARAMS: tuple[Param, ...] = (
         labels="subcategories",
         shows_chip=False,  # the treatment's chip names it
     ),
+    Param(
+        "drug",
+        "Drug",
+        "A generic ingredient, lower case (hydrocodone: also Norco, Vicodin…), of one and the same disputed item.",
+        "item",
+        lambda: django_filters.CharFilter(label="Drug", max_length=100),
+        Widget("input", attrs={"placeholder": "e.g. hydrocodone", "autocomplete": "off"}),
+        strip=True,
+        clean=clean_drug,
+        condition=holds("ingredients"),
+        index=IndexNeed("contains", INGREDIENTS),
+        facet=FacetDecl("drug", "Drug", ("drug",), IndexNeed("contains", INGREDIENTS)),
+    ),
+    Param(
+        "body_region",
+        "Body region",
+        "A body region slug of the parse schema (lumbar-spine, knee…), of one and the same disputed item.",
+        "item",
+        lambda: django_filters.ChoiceFilter(label="Body region", choices=BODY_REGIONS),
+        Widget("select", "Any body region"),
+        condition=field_is("body_region"),
+        index=IndexNeed("equals", BODY_REGION),
+        facet=FacetDecl("body_region", "Body region", ("body_region",), IndexNeed("equals", BODY_REGION)),
+        labels="body_regions",
+    ),
+    quantity_end("quantity_min", "Quantity from", "min", "at_least", "quantity__gte"),
+    quantity_end("quantity_max", "Quantity to", "max", "at_most", "quantity__lte", clean=clean_range("quantity_min", "quantity_max")),
     Param(
         "guideline",
         "Guideline",

@@ -25,6 +25,7 @@ def archive(db):
                     90,
                     ["mtus-chronic-pain"],
                     ["odg-pain"],
+                    ingredients=["gabapentin"],
                 ),
                 Item(
                     "Acupuncture 6 sessions",

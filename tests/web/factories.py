@@ -25,6 +25,9 @@ class Item:
     quantity: int | None = None
     reviewer: list[str] = field(default_factory=list)  # guideline slugs the IMR reviewer relied on
     claims_administrator: list[str] = field(default_factory=list)
+    ingredients: list[str] = field(default_factory=list)
+    body_region: str = ""
+    laterality: str = ""
 
 
 GUIDELINES = {
@@ -120,6 +123,9 @@ def new_item(case: Case, position: int, item: Item) -> DisputedItem:
         treatment_subcategory=item.subcategory,
         quantity=item.quantity,
         rationale=item.rationale,
+        ingredients=item.ingredients,
+        body_region=item.body_region,
+        laterality=item.laterality,
         **citation_copies(item),
     )
 

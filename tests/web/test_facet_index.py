@@ -444,3 +444,21 @@ def test_items_read_in_several_id_windows_make_the_same_index(random_archive, mo
     whole = index_state(facets.FacetIndex())
     monkeypatch.setattr(facets, "ITEM_WINDOW", 7)
     assert index_state(facets.FacetIndex()) == whole
+
+
+def test_an_index_read_in_a_transaction_that_rolled_back_is_not_grown_from(random_archive):
+    from django.db import transaction
+
+    class RolledBack(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            add_random_letters(3, seed=8)
+            inside = facets.build_index()
+            raise RolledBack
+    except RolledBack:
+        pass
+    add_random_letters(2, seed=9)
+    version, index = facets.build_index(inside)
+    assert index_state(index) == index_state(facets.FacetIndex())
