@@ -382,7 +382,7 @@ def search_cases(params: Mapping[str, Any], *, page: bool = True) -> SearchPage:
         return SearchPage(search, query, counts, {}, None, [], [], form_rows(search, query, labels), timings)
     facets = build_facets(search.cleaned, counts.facets, labels)
     results = result_page(search, counts, query.get("page")) if page else None
-    suggestions = [] if counts.letters else empty_result_suggestions(search.cleaned, query, index)
+    suggestions = [] if counts.letters else empty_result_suggestions(search.cleaned, query, index, labels)
     chips = filter_chips(search.cleaned, query, labels)
     return SearchPage(search, query, counts, facets, results, suggestions, chips, form_rows(search, query, labels), timings)
 
@@ -588,9 +588,9 @@ def add_summary_snippets(rows: dict[int, CaseRow], query: SearchQuery) -> None:
 # --- suggestions for an empty result -------------------------------------------------------------
 
 
-def empty_result_suggestions(cleaned: Mapping[str, Any], params: QueryDict, index: FacetIndex) -> list[Suggestion]:
+def empty_result_suggestions(cleaned: Mapping[str, Any], params: QueryDict, index: FacetIndex, labels: Lookups) -> list[Suggestion]:
     """For an empty result: close spellings of the query words, and filters to drop."""
-    suggestions = spelling_suggestions(cleaned) + drop_filter_suggestions(cleaned, index)
+    suggestions = spelling_suggestions(cleaned) + drop_filter_suggestions(cleaned, index, labels)
     for suggestion in suggestions:
         suggestion.href = query_string(params, drop=tuple(suggestion.params), updates=suggestion.params)
     return suggestions
@@ -639,7 +639,7 @@ def spelling_suggestions(cleaned: Mapping[str, Any]) -> list[Suggestion]:
     return sorted(suggestions, key=lambda s: -s.count)[:3]
 
 
-def drop_filter_suggestions(cleaned: Mapping[str, Any], index: FacetIndex) -> list[Suggestion]:
+def drop_filter_suggestions(cleaned: Mapping[str, Any], index: FacetIndex, labels: Lookups) -> list[Suggestion]:
     """Each active filter that, removed, leaves letters to show: counted in the facet index, which
     counts exactly what the SQL would (one full-text read for them all)."""
     names = active_params(cleaned)
@@ -648,7 +648,8 @@ def drop_filter_suggestions(cleaned: Mapping[str, Any], index: FacetIndex) -> li
     suggestions = []
     for name, removed, count in zip(names, dropped, counts, strict=True):
         if count:
-            label = f"Remove {PARAMS_BY_NAME[name].label.lower()}: {cleaned[name]}"
+            chip = chip_label(PARAMS_BY_NAME[name], cleaned, labels)  # names, not slugs
+            label = f"Remove {chip[:1].lower()}{chip[1:]}"
             suggestions.append(Suggestion(label, {param: "" for param in removed}, count))
     return suggestions
 

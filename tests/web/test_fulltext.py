@@ -84,9 +84,14 @@ def test_an_empty_result_suggests_close_spellings(client, archive):
     assert "Search for “gabapentin”" in html
 
 
+def test_a_filter_offered_for_removal_is_named_in_words(client, archive):
+    html = client.get("/decisions/?q=gabapentin&specialty=physical-medicine-and-rehabilitation").content.decode()
+    assert "Remove specialty: Physical Medicine and Rehabilitation" in html
+
+
 def test_an_empty_result_offers_to_drop_a_filter_with_its_count(client, archive):
     html = client.get("/decisions/?q=gabapentin&sex=female").content.decode()
-    assert "Remove sex: female" in html
+    assert "Remove sex: Female" in html
     assert 'href="?q=gabapentin"' in html
 
 
