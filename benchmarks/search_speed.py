@@ -26,6 +26,8 @@ call) and Django's test client for the letter page:
   - unfiltered: the list page's search with no parameters: count, page and facets;
   - index_build: reading the in-memory facet index (decisions.facets) whole, which the first
     search after a change other than added letters waits for, and its size;
+  - index_freshness: with the index kept by its own thread (as in a web process), the time from a
+    committed edit, an ingest of 200 letters and their deletion until searches count them;
   - index_growth: after 200 letters are ingested, bringing the index up to date by reading only
     them (what the first search after an ingest waits for), against a whole read;
   - detail: GET /decisions/<key>/ (< 30 ms);
@@ -319,6 +321,40 @@ def measure_index_growth(letters: int = 200) -> dict[str, float]:
     return {"new_letters": letters, "grow_ms": round(grow_ms, 1), "whole_read_ms": round(whole_ms, 1)}
 
 
+def measure_freshness(letters: int = 200) -> dict[str, float]:
+    """With the index kept by its thread, as in a web process: how long a search made right after a
+    committed change waits until the index counts it — an edit (a reviewer's specialties: the index is read whole), an ingest of
+    ``letters`` letters (grown), and their deletion (read whole), which leaves the archive as it was."""
+    from django.db import connection
+
+    from decisions import facets
+    from decisions.models import Case, SourceDocument
+    from decisions.samples import generate_letters
+    from decisions.services import ingest_document
+
+    def until_counted() -> float:
+        """A search's wait right after the change: it wakes the thread and waits for its index."""
+        started = time.perf_counter()
+        facets.current_index()
+        return round((time.perf_counter() - started) * 1000, 1)
+
+    facets.keep_index_current()
+    try:
+        until_counted()
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE decisions_reviewer SET specialties = specialties WHERE id = (SELECT min(id) FROM decisions_reviewer)")
+        edit_ms = until_counted()
+        for number, letter in enumerate(generate_letters(letters, seed=98, start_number=9_100_001), start=1):
+            ingest_document(data=letter.text.encode(), filename=f"freshness-{number}.txt")
+        ingest_ms = until_counted()
+        Case.objects.filter(document__filename__startswith="freshness-").delete()
+        SourceDocument.objects.filter(filename__startswith="freshness-").delete()
+        delete_ms = until_counted()
+    finally:
+        facets.stop_keeping_index_current()
+    return {"after_an_edit_ms": edit_ms, f"after_ingesting_{letters}_letters_ms": ingest_ms, "after_deleting_them_ms": delete_ms}
+
+
 def measure_detail(runs: int) -> dict[str, float]:
     from django.test import Client
 
@@ -436,6 +472,7 @@ def main() -> None:
         "unfiltered": measure_unfiltered(args.runs),
         "index_build": measure_index_build(max(3, args.runs // 8)),
         "index_growth": measure_index_growth(),
+        "index_freshness": measure_freshness(),
         "detail": measure_detail(args.runs),
         "csv": measure_csv(),
     }

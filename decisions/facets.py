@@ -26,7 +26,9 @@ at 100k on 2 cores, most of it PostgreSQL producing the rows).
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +40,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 import psycopg
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
 
@@ -751,6 +754,8 @@ def named_counts(values: Sequence[str], counts: npt.NDArray[Any]) -> Counter[str
 
 _lock = threading.Lock()
 _current: tuple[Version, FacetIndex] | None = None
+INDEX_POLL_SECONDS = 1.0
+logger = logging.getLogger("decisions.facets")
 
 
 class Version(NamedTuple):
@@ -822,13 +827,124 @@ def read_index(previous: tuple[Version, FacetIndex] | None) -> tuple[Version, Fa
     return version, grown if grown is not None else FacetIndex()
 
 
+class IndexNotReady(RuntimeError):
+    """The index could not be brought to the archive's version within IMR_INDEX_WAIT_SECONDS."""
+
+
+class IndexKeeper:
+    """Keeps this process's index at the archive's version from a thread of its own.
+
+    Web processes start it (``keep_index_current``, from imrsite/wsgi.py): every ``poll_seconds``
+    the thread reads the archive version (one primary-key read) and, when it moved, grows or
+    rebuilds the index, so that a request usually finds it current and builds nothing. A request
+    that finds it behind the version it read wakes the thread and waits for it, at most
+    ``wait_seconds``; it never counts with an older index, and past the wait it gets
+    ``IndexNotReady`` (a 503 asking to retry) rather than numbers of another version.
+    """
+
+    def __init__(self, poll_seconds: float, wait_seconds: float) -> None:
+        self.poll_seconds = poll_seconds
+        self.wait_seconds = wait_seconds
+        self.changed = threading.Condition()
+        self.thread: threading.Thread | None = None
+        self.stopping = False
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self.stopping = False
+        self.thread = threading.Thread(target=self.run, name="imr-facet-index", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        with self.changed:
+            self.stopping = True
+            self.changed.notify_all()
+        if self.thread is not None:
+            self.thread.join()
+        self.thread = None
+
+    def run(self) -> None:
+        last_error = ""
+        try:
+            while not self.stopping:
+                try:
+                    self.bring_up_to_date()
+                    last_error = ""
+                except Exception as error:  # the database restarting, say: try again at the next poll
+                    if str(error) != last_error:  # once per cause, not once a second
+                        logger.warning("the facet index could not be brought up to date (%s); trying again", error)
+                    last_error = str(error)
+                    connection.close()
+                with self.changed:
+                    if not self.stopping:
+                        self.changed.wait(self.poll_seconds)
+        finally:
+            connection.close()
+
+    def bring_up_to_date(self) -> None:
+        global _current
+        held = _current
+        if held is not None and held[0] == archive_version():
+            return
+        built = build_index(held)
+        with self.changed:
+            _current = built
+            self.changed.notify_all()
+
+    def index_at(self, version: Version) -> FacetIndex:
+        """The index at ``version`` (or a later one), waiting for the thread at most ``wait_seconds``."""
+        deadline = time.monotonic() + self.wait_seconds
+        with self.changed:
+            while True:
+                held = _current
+                if held is not None and held[0].number >= version.number:
+                    return held[1]
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self.running:
+                    raise IndexNotReady(f"the counts are being brought up to date (archive version {version.number})")
+                self.changed.notify_all()  # wake the thread rather than wait for its next poll
+                self.changed.wait(remaining)
+
+
+_keeper: IndexKeeper | None = None
+
+
+def keep_index_current() -> IndexKeeper:
+    """Start this process's index thread (web processes); later ``current_index`` calls use it."""
+    global _keeper
+    if _keeper is None:
+        _keeper = IndexKeeper(INDEX_POLL_SECONDS, float(settings.IMR_INDEX_WAIT_SECONDS))
+    _keeper.start()
+    return _keeper
+
+
+def stop_keeping_index_current() -> None:
+    global _keeper
+    if _keeper is not None:
+        _keeper.stop()
+        _keeper = None
+
+
 def current_index() -> FacetIndex:
-    """The process's index, brought up to date first when the archive has changed (once, whatever the threads)."""
+    """The process's index at the archive's current version.
+
+    In a web process its thread keeps it (``IndexKeeper``). Elsewhere (commands, tests) and inside
+    a transaction (which must see its own writes) it is brought up to date here, once, whatever the
+    threads.
+    """
     global _current
     version = archive_version()
     current = _current
     if current is not None and current[0] == version:
         return current[1]
+    keeper = _keeper
+    if keeper is not None and keeper.running and not connection.in_atomic_block:
+        return keeper.index_at(version)
     with _lock:
         current = _current
         if current is not None and current[0] == archive_version():

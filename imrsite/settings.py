@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "imrsite.security.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "imrsite.security.RefuseNulBytes",
+    "decisions.middleware.CountsNotReady",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -192,6 +193,9 @@ IMR_ZIP_MAX_RATIO = envint("IMR_ZIP_MAX_RATIO", 100, minimum=1)
 IMR_UPLOAD_STAGING_DIR = DATA_DIR / "uploads"
 # A letter whose parse takes longer fails alone with that reason (0: no limit; parsed in-process).
 IMR_PARSE_TIMEOUT_SECONDS = envint("IMR_PARSE_TIMEOUT_SECONDS", 60, minimum=0)
+# How long a web request waits for its process's facet index to reach the archive's version
+# before it answers 503 (retry) rather than show counts of another version.
+IMR_INDEX_WAIT_SECONDS = envint("IMR_INDEX_WAIT_SECONDS", 30, minimum=1)
 DATA_UPLOAD_MAX_NUMBER_FILES = envint("IMR_MAX_UPLOAD_FILES", 1000, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
