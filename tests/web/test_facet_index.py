@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 
 from decisions import facets
+from decisions.search_params import ITEM_PARAMS
 from decisions.filters import active_params, cleaned_params, filter_cases
 from decisions.models import Case, DisputedItem, Guideline, Reviewer
 from decisions.selectors import facet_params, matching_items
@@ -49,6 +50,9 @@ def random_item(rng: random.Random) -> Item:
         f"{rng.choice(WORDS)} rationale",
         reviewer=rng.sample(list(GUIDELINES), rng.randint(0, 3)),
         claims_administrator=rng.sample(list(GUIDELINES), rng.randint(0, 2)),
+        ingredients=rng.choice([[], [], ["hydrocodone", "acetaminophen"], ["gabapentin"], ["cyclobenzaprine"]]),
+        body_region=rng.choice(["", "lumbar-spine", "knee", "shoulder"]),
+        quantity=rng.choice([None, 6, 12, 24]),
     )
 
 
@@ -91,6 +95,10 @@ def possible_values(name: str) -> set[str]:
         return {"CA", "NV", "AZ"}
     if name == "sex":
         return {"male", "female"}
+    if name == "drug":
+        return {"hydrocodone", "acetaminophen", "gabapentin", "cyclobenzaprine"}
+    if name == "body_region":
+        return {"lumbar-spine", "knee", "shoulder"}
     return {str(year) for year in range(2013, 2019)}
 
 
@@ -103,7 +111,7 @@ def expected_counts(params: dict[str, str]) -> tuple[int, int, dict[str, Counter
     cleaned, errors = cleaned_params(params)
     assert not errors, errors
     letters = filter_cases(Case.objects.all(), cleaned)
-    if any(name in ("outcome", "treatment", "subcategory", "guideline", "source") for name in active_params(cleaned)):
+    if any(name in ITEM_PARAMS for name in active_params(cleaned)):
         items = matching_items(cleaned).count()
     else:
         items = sum(letters.values_list("item_count", flat=True))
@@ -144,7 +152,10 @@ PARAMETER_POOL: list[dict[str, Any]] = [
     {"age_min": ["30", "45"], "age_max": ["50", "70"]},
     {"decided_from": ["2015-01-01"], "decided_to": ["2016-12-31"]},
     {"injured_from": ["2012-06-01"], "injured_to": ["2013-06-01"]},
-    {"q": ["knee", "gabapentin OR acupuncture", "therapy -back"]},
+    {"q": ["knee", "gabapentin OR acupuncture", "therapy -back", "norco", "hydrocod*", "MRI"]},
+    {"drug": ["hydrocodone", "gabapentin"]},
+    {"body_region": ["lumbar-spine", "knee"]},
+    {"quantity_min": ["7"], "quantity_max": ["20"]},
 ]
 
 
