@@ -18,9 +18,9 @@ import pytest
 from django.db import connection
 
 from decisions import facets
-from decisions.search_params import ITEM_PARAMS
 from decisions.filters import active_params, cleaned_params, filter_cases
 from decisions.models import Case, DisputedItem, Guideline, Reviewer
+from decisions.search_params import ITEM_PARAMS
 from decisions.selectors import facet_params, matching_items
 from tests.web.factories import GUIDELINES, Item, make_case
 
