@@ -16,7 +16,7 @@ each term through the search configuration's own parser, so stemming stays Postg
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -66,7 +66,7 @@ class WordQuery:
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+?)(?=\s|"|$)')
 # Characters that separate words for PostgreSQL's parser too; a token is split on them.
 _WORD_CHARACTERS = re.compile(r"[^\W_]+(?:[-'/.][^\W_]+)*", re.UNICODE)
-MAX_TERMS = 64  # a query is refused beyond this many terms, expansion included (see filters)
+MAX_TERMS = 400  # a query is refused beyond this many terms, expansion included (see search_params)
 
 
 def parse_words(text: str) -> WordQuery:
@@ -149,7 +149,16 @@ DRUG_CLASS_NAMES: dict[str, tuple[str, ...]] = {
     "proton-pump-inhibitor": ("proton pump inhibitor", "proton pump inhibitors", "ppi", "ppis"),
 }
 # A class's members are many names: expansion lists them, up to this many per class.
-MAX_CLASS_MEMBERS = 40
+MAX_CLASS_MEMBERS = 120
+# Some class names are narrower than the project's class of the same slug (which also holds the
+# other stomach protectants, H2 blockers among them): they expand to the drugs that are that.
+NARROWER_CLASS_NAMES: dict[str, Callable[[str], bool]] = {
+    name: (lambda generic: generic.endswith("prazole"))
+    for name in ("proton pump inhibitor", "proton pump inhibitors", "ppi", "ppis")
+}
+# Abbreviations that are also words once stemmed ("TENS" is indexed as "ten"): searched when typed,
+# never added by expansion, where they would find "ten visits".
+NEVER_ADDED = frozenset({"tens"})
 
 
 def normalised(name: str) -> str:
@@ -181,8 +190,8 @@ def vocabulary() -> dict[str, tuple[str, ...]]:
         add(spelling, [generic])
     for drug_class, class_names in DRUG_CLASS_NAMES.items():
         for name in class_names:
-            add(name, class_members(drug_class))
-    return {key: tuple(others) for key, others in names.items() if others}
+            add(name, class_members(drug_class, NARROWER_CLASS_NAMES.get(name)))
+    return {key: tuple(other for other in others if other not in NEVER_ADDED) for key, others in names.items() if others}
 
 
 def main_ingredients() -> dict[str, tuple[str, ...]]:
@@ -194,9 +203,9 @@ def main_ingredients() -> dict[str, tuple[str, ...]]:
     return found
 
 
-def class_members(drug_class: str) -> list[str]:
-    """A class's generic drugs, then the brands made of them."""
-    generics = [name for name, cls in DRUG_CLASSES.items() if cls == drug_class]
+def class_members(drug_class: str, only: Callable[[str], bool] | None = None) -> list[str]:
+    """A class's generic drugs (those ``only`` accepts), then the brands made of them."""
+    generics = [name for name, cls in DRUG_CLASSES.items() if cls == drug_class and (only is None or only(name))]
     brands = [brand for brand, ingredients in main_ingredients().items() if set(ingredients) & set(generics)]
     return (generics + brands)[:MAX_CLASS_MEMBERS] if drug_class in CLASS_ORDER else []
 

@@ -263,6 +263,9 @@ def clean_words(form: forms.Form, cleaned: dict[str, Any]) -> None:
         form.add_error("q", f"has too many words and names to search at once (at most {query.MAX_TERMS}): use fewer words")
 
 
+YES, NO = ("true", "1", "on", "yes"), ("false", "0", "off", "no")
+
+
 def with_words(cleaned: Cleaned, text: str) -> dict[str, Any]:
     """``cleaned`` searching ``text`` instead: its words read, and expanded unless ``exact``."""
     typed = query.parse_words(text)
@@ -594,7 +597,9 @@ PARAMS: tuple[Param, ...] = (
         "true: search the words as typed, without the other names of the drugs and treatments they name"
         " (brand and generic names, drug classes, abbreviations).",
         "option",
-        lambda: django_filters.BooleanFilter(label="Only the words typed", widget=forms.CheckboxInput),
+        lambda: django_filters.TypedChoiceFilter(
+            label="Only the words typed", choices=[(value, value) for value in (*YES, *NO)], coerce=lambda value: value in YES
+        ),
         Widget("none"),
     ),
     Param(

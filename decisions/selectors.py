@@ -27,8 +27,11 @@ import numpy.typing as npt
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet, TextField, When
+from django.db.models import Case as Choose
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Left, Length
+from django.db.models.lookups import LessThanOrEqual
 from django.http import QueryDict
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -36,7 +39,7 @@ from django.utils.text import Truncator
 
 from decisions.facets import FacetIndex, SearchCounts, current_index
 from decisions.filters import case_conditions, cleaned_params, filter_cases, item_conditions
-from decisions.models import Case, CitedBy, DisputedItem, Guideline, Source
+from decisions.models import SEARCHED_CHARS, Case, CitedBy, DisputedItem, Guideline, Source
 from decisions.ordering import date_order, in_search_order, is_ranked
 from decisions.search_params import (
     FACETS,
@@ -542,13 +545,30 @@ def highlighted(text: str | None) -> SafeString:
     return mark_safe(html)  # noqa: S308 - escaped above; only <mark> tags are added
 
 
+# Highlights read what the search vector reads of each text (models.SEARCHED_CHARS): a page's cost
+# never grows with one letter's size (ts_headline on a megabyte of text takes seconds).
+HEADLINED_CHARS = {
+    "request": SEARCHED_CHARS["requests"],
+    "rationale": SEARCHED_CHARS["rationales"],
+    "clinical_summary": SEARCHED_CHARS["clinical_summary"],
+}
+
+
 def headline(field_name: str, query: SearchQuery, *, whole: bool = False) -> SearchHeadline:
     options: dict[str, Any] = {"start_sel": MARK_START, "stop_sel": MARK_STOP}
     if whole:
         options["highlight_all"] = True
     else:
         options.update(max_words=40, min_words=18, max_fragments=2, fragment_delimiter=" … ")
-    return SearchHeadline(field_name, query, config=SEARCH_CONFIG, **options)
+    cap = HEADLINED_CHARS.get(field_name)
+    if cap is None:
+        return SearchHeadline(field_name, query, config=SEARCH_CONFIG, **options)
+    if not whole:  # a snippet: from the searched part of the text
+        return SearchHeadline(Left(field_name, cap), query, config=SEARCH_CONFIG, **options)
+    # The whole text, marked where it is within the searched part; a longer one is shown unmarked.
+    marked = SearchHeadline(field_name, query, config=SEARCH_CONFIG, **options)
+    within = LessThanOrEqual(Length(field_name), cap)
+    return Choose(When(within, then=marked), default=F(field_name), output_field=TextField())  # type: ignore[return-value]
 
 
 def attach_items(cases: list[Case], cleaned: Mapping[str, Any], query: SearchQuery | None) -> list[CaseRow]:

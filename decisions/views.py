@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from django.http import (
@@ -16,7 +17,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from decisions.converters import canonical_key
 from decisions.export import csv_lines, export_filename
@@ -34,7 +35,7 @@ from decisions.selectors import (
 from decisions.throttling import SharedAnonRateThrottle
 
 
-@require_GET
+@require_safe
 def case_list(request: HttpRequest) -> HttpResponse:
     result = search_cases(request.GET)
     context = {"result": result, "page": result.page, "max_pages": MAX_PAGES}
@@ -56,7 +57,7 @@ def canonical_redirect(request: HttpRequest, view_name: str, key: str) -> HttpRe
     return HttpResponsePermanentRedirect(reverse(view_name, args=[canonical]) + (f"?{query}" if query else ""))
 
 
-@require_GET
+@require_safe
 def case_detail(request: HttpRequest, key: str) -> HttpResponse:
     moved = canonical_redirect(request, "decisions:detail", key)
     if moved is not None:
@@ -81,7 +82,7 @@ def case_detail(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "decisions/detail.html", context)
 
 
-@require_GET
+@require_safe
 def case_original(request: HttpRequest, key: str) -> HttpResponse | FileResponse:
     """The file the letter was read from, shown in the browser; ``?download=1`` saves it instead."""
     moved = canonical_redirect(request, "decisions:original", key)
@@ -91,9 +92,14 @@ def case_original(request: HttpRequest, key: str) -> HttpResponse | FileResponse
     as_attachment = request.GET.get("download", "") not in ("", "0")
     if document.content_type == PDF:
         return FileResponse(
-            document.original.open("rb"), as_attachment=as_attachment, filename=document.filename, content_type=PDF
+            document.original.open("rb"), as_attachment=as_attachment, filename=download_name(document), content_type=PDF
         )
     return text_original(document, as_attachment)
+
+
+def download_name(document: SourceDocument) -> str:
+    """The file's own name, without the folders or zip it was ingested from (which are the server's)."""
+    return re.split(r"[/\\!]", document.filename)[-1] or "letter"
 
 
 def text_original(document: SourceDocument, as_attachment: bool) -> HttpResponse:
@@ -101,7 +107,7 @@ def text_original(document: SourceDocument, as_attachment: bool) -> HttpResponse
     so the browser shows its accents and dashes as the archive read them."""
     with document.original.open("rb") as original:
         data = original.read()
-    disposition = content_disposition_header(as_attachment, document.filename) or "inline"
+    disposition = content_disposition_header(as_attachment, download_name(document)) or "inline"
     return HttpResponse(
         data, content_type=f"text/plain; charset={text_charset(data)}", headers={"Content-Disposition": disposition}
     )
@@ -125,7 +131,7 @@ def throttled(request: HttpRequest) -> HttpResponse | None:
     return response
 
 
-@require_GET
+@require_safe
 def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     refused = throttled(request)
     if refused is not None:
@@ -139,12 +145,12 @@ def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def guideline_list(request: HttpRequest) -> HttpResponse:
     return render(request, "decisions/guidelines.html", {"guidelines": guideline_summaries()})
 
 
-@require_GET
+@require_safe
 def guideline_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         guideline = guideline_summary(slug)

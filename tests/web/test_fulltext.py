@@ -121,3 +121,25 @@ def test_search_vectors_are_kept_in_the_letters_rows_not_the_toast_table(db):
             "SELECT attstorage FROM pg_attribute WHERE attrelid = 'decisions_case'::regclass AND attname = 'search_vector'"
         )
         assert cursor.fetchone()[0] == "m"  # MAIN: compressed in the row, out of line only if the row cannot fit a page
+
+
+def test_snippets_read_only_the_searched_part_of_a_huge_text(client, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from decisions.models import SEARCHED_CHARS
+
+    huge = "gabapentin helps. " + "padding words here " * 5000  # 95,000 characters
+    make_case([Item("Gabapentin 300mg", "upheld", "medication", "anticonvulsant", huge)])
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/decisions/", {"q": "gabapentin"}).content.decode()
+    assert "<mark>gabapentin</mark> helps" in html.lower()
+    headlines = [q["sql"] for q in queries.captured_queries if "ts_headline" in q["sql"]]
+    assert headlines and all(f"LEFT(\"decisions_disputeditem\".\"rationale\", {SEARCHED_CHARS['rationales']})" in sql for sql in headlines if "rationale" in sql)
+
+
+def test_a_text_longer_than_the_searched_part_is_shown_whole_unmarked_on_its_page(client, db):
+    huge = "gabapentin helps. " + "padding words here " * 5000
+    case = make_case([Item("Gabapentin 300mg", "upheld", "medication", "anticonvulsant", huge)])
+    html = client.get(f"/decisions/{case.key}/", {"from": "q=gabapentin"}).content.decode()
+    assert html.count("padding words here") == 5000

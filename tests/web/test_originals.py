@@ -68,3 +68,18 @@ def test_the_letter_page_offers_the_original_to_open_and_to_download(client, pdf
     html = client.get("/decisions/CM17-0005418/").content.decode()
     assert 'href="/decisions/CM17-0005418/original"' in html
     assert 'href="/decisions/CM17-0005418/original?download=1"' in html
+
+
+def test_a_text_originals_name_is_its_own_not_the_servers_path(client, db):
+    from tests.web.factories import Item, make_case
+
+    case = make_case([Item("MRI", "upheld")])
+    case.document.filename = "/srv/uploads/batch.zip!letters/CM16-0000099.txt"
+    case.document.save()
+    response = client.get(f"/decisions/{case.key}/original")
+    assert response["Content-Disposition"] == 'inline; filename="CM16-0000099.txt"'
+
+
+@pytest.mark.parametrize("path", ["/decisions/", "/guidelines/"])
+def test_head_requests_are_answered_like_get(client, db, path):
+    assert client.head(path).status_code == 200

@@ -79,3 +79,31 @@ def test_the_syntax_reads_like_a_web_search():
         (["surgery"], True),
         (["hydrocod*"], False),
     ]
+
+
+@pytest.mark.parametrize("value", ["0", "no", "off", "false"])
+def test_exact_off_in_any_spelling_keeps_the_other_names(client, letters, value):
+    assert found(client, q="norco", exact=value) == found(client, q="norco")
+
+
+def test_an_exact_value_that_means_nothing_is_refused_naming_the_field(client, letters):
+    response = client.get("/api/decisions/", {"q": "norco", "exact": "maybe"})
+    assert response.status_code == 400 and "exact" in response.json()["errors"]
+
+
+def test_two_drug_classes_are_searched_not_refused(client, letters):
+    assert found(client, q="opioid muscle relaxant") == set()  # no letter has both
+    assert found(client, q="opioids OR nsaids") >= {letters["norco"], letters["vicodin"]}
+
+
+def test_a_narrow_class_name_expands_to_that_class_only():
+    assert "ranitidine" not in query.vocabulary()["ppi"]
+    assert "omeprazole" in query.vocabulary()["ppi"]
+    assert {"suboxone", "butrans"} <= set(query.vocabulary()["opioid"])
+
+
+def test_an_abbreviation_that_stems_to_a_word_is_never_added(client, db):
+    ten = make_case([Item("Physical therapy ten visits", "upheld", "physical-therapy", "therapy")])
+    tens = make_case([Item("Transcutaneous electrical nerve stimulator unit", "upheld", "dme", "tens")])
+    assert found(client, q="transcutaneous electrical nerve stimulation") == {tens.key}
+    assert ten.key not in found(client, q="transcutaneous electrical nerve stimulation")
