@@ -74,6 +74,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed-letters", type=int, default=2000, help="letters ingested through the service before copying")
     parser.add_argument("--runs", type=int, default=80, help="timed runs per measure")
     parser.add_argument("--no-fill", action="store_true", help="measure the database as it is")
+    parser.add_argument(
+        "--exact", action="store_true", help="search only the words typed (exact=true): what expanding them to other names costs"
+    )
     return parser.parse_args()
 
 
@@ -231,9 +234,12 @@ def full_search(params: dict[str, str]) -> Callable[[], object]:
     return run
 
 
+EXACT: dict[str, str] = {}  # {"exact": "true"} with --exact
+
+
 def search_params(run: int) -> dict[str, str]:
     """The run-th full-text search: one of QUERIES with one of FILTERS (all pairs within 56 runs)."""
-    return {"q": QUERIES[run % len(QUERIES)], **FILTERS[run % len(FILTERS)]}
+    return {"q": QUERIES[run % len(QUERIES)], **FILTERS[run % len(FILTERS)], **EXACT}
 
 
 def warm_up(runs: int) -> None:
@@ -453,6 +459,8 @@ def machine_load(before: list[int]) -> dict[str, object]:
 
 def main() -> None:
     args = parse_args()
+    if args.exact:
+        EXACT["exact"] = "true"
     use_database(args.database)
     if not args.no_fill:
         fill(args.letters, args.seed_letters)
