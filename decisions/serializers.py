@@ -32,7 +32,17 @@ class CitationSerializer(serializers.ModelSerializer):
 class ItemSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = DisputedItem
-        fields = ["position", "request", "outcome", "treatment_category", "treatment_subcategory", "quantity"]
+        fields = [
+            "position",
+            "request",
+            "outcome",
+            "treatment_category",
+            "treatment_subcategory",
+            "ingredients",
+            "body_region",
+            "laterality",
+            "quantity",
+        ]
 
 
 class ItemSerializer(serializers.ModelSerializer):

@@ -81,3 +81,9 @@ def test_the_schema_describes_the_new_parameters(client, db):
     schema = client.get("/api/schema/", {"format": "json"}).json()
     names = {p["name"] for p in schema["paths"]["/api/decisions/"]["get"]["parameters"]}
     assert {"drug", "body_region", "quantity_min", "quantity_max", "exact"} <= names
+
+
+def test_search_results_give_each_items_drug_and_body_region(client, letters):
+    results = api(client, "drug=hydrocodone&outcome=overturned")["results"]
+    item = next(entry for entry in results[0]["items"] if entry["request"].startswith("Norco"))
+    assert (item["ingredients"], item["body_region"]) == (["hydrocodone", "acetaminophen"], "")
