@@ -139,6 +139,24 @@ NARROWER_TREATMENTS = {
     "tfesi": ("transforaminal epidural steroid injection", "transforaminal epidural", "transforaminal"),
     "cesi": ("cervical epidural steroid injection", "cervical epidural"),
 }
+# The words each medication item's class adds to its letter's searched text (migration 0015): a
+# search for a class is then one term, whatever the drug's name, instead of every member's name.
+CLASS_WORDS: dict[str, str] = {
+    "opioid": "opioid",
+    "nsaid": "NSAID",
+    "muscle-relaxant": "muscle relaxant",
+    "anticonvulsant": "anticonvulsant",
+    "antidepressant": "antidepressant",
+    "sleep-aid": "sleep aid",
+    "proton-pump-inhibitor": "proton pump inhibitor",
+}
+
+
+def class_words(category: str, subcategory: str) -> str | None:
+    """The words a disputed item's class adds to the searched text (None: not a medication class)."""
+    return CLASS_WORDS.get(subcategory) if category == "medication" else None
+
+
 DRUG_CLASS_NAMES: dict[str, tuple[str, ...]] = {
     "opioid": ("opioid", "opioids", "opiate", "opiates", "narcotic", "narcotics"),
     "nsaid": ("nsaid", "nsaids", "anti-inflammatory", "anti-inflammatories", "non-steroidal anti-inflammatory"),
@@ -190,7 +208,10 @@ def vocabulary() -> dict[str, tuple[str, ...]]:
         add(spelling, [generic])
     for drug_class, class_names in DRUG_CLASS_NAMES.items():
         for name in class_names:
-            add(name, class_members(drug_class, NARROWER_CLASS_NAMES.get(name)))
+            # The class's words are in every letter with an item of the class (CLASS_WORDS); a name
+            # narrower than the class (PPI) names its own members instead.
+            narrower = NARROWER_CLASS_NAMES.get(name)
+            add(name, class_members(drug_class, narrower) if narrower else [CLASS_WORDS[drug_class]])
     return {key: tuple(other for other in others if other not in NEVER_ADDED) for key, others in names.items() if others}
 
 

@@ -38,7 +38,7 @@ from django.db import DatabaseError, DataError, IntegrityError, connection, tran
 from django.utils import timezone
 from django.utils.text import slugify
 
-from decisions import parsing
+from decisions import parsing, query
 from decisions.ingestion.originals import save_original
 from decisions.ingestion.parser_process import parse_within_limit
 from decisions.ingestion.prepare import ParseOutcome, PreparedDocument, sha256_of
@@ -474,10 +474,16 @@ def fill_case_fields(case: Case, parsed: parsing.ParsedDecision, reviewer_ids: d
     case.search_requests, case.search_rationales = texts["requests"], texts["rationales"]
 
 
+def item_class_words(parsed: parsing.ParsedDecision) -> list[str]:
+    pairs = ((item.treatment_category or "", (item.treatment_subcategory or "")[:40]) for item in parsed.items)
+    return [words for category, subcategory in pairs if (words := query.class_words(category, subcategory))]
+
+
 def search_texts(parsed: parsing.ParsedDecision) -> dict[str, str]:
     """The texts a letter's search vector reads, by their names in ``SEARCHED_CHARS``."""
     return {
-        "requests": "\n".join([*(item.request for item in parsed.items), *parsed.diagnoses]),
+        # Requests, diagnoses, then each medication item's class words (as imr_case_requests writes them).
+        "requests": "\n".join([*(item.request for item in parsed.items), *parsed.diagnoses, *item_class_words(parsed)]),
         "clinical_summary": parsed.sections.get("clinical_summary") or "",
         "rationales": "\n".join(item.rationale for item in parsed.items),
     }

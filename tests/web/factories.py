@@ -10,6 +10,7 @@ from datetime import date
 from django.core.files.base import ContentFile
 from django.utils.text import slugify
 
+from decisions import query
 from decisions.models import Case, Citation, CitedBy, DisputedItem, Guideline, Reviewer, SourceDocument
 
 _counter = itertools.count(1)
@@ -101,7 +102,9 @@ def make_case(
         clinical_summary=summary,
         item_count=len(items),
         overturned_count=sum(1 for i in items if i.outcome == "overturned"),
-        search_requests="\n".join([*(i.request for i in items), *diagnoses]),
+        search_requests="\n".join(
+            [*(i.request for i in items), *diagnoses, *(w for i in items if (w := query.class_words(i.category, i.subcategory)))]
+        ),
         search_rationales="\n".join(i.rationale for i in items),
     )
     # Items, then citations, each in one statement, as the ingest service writes them: the

@@ -103,7 +103,8 @@ def test_a_letter_saved_with_wrong_counts_or_text_gets_them_from_its_items(lette
     letter.save()
     letter.refresh_from_db()
     assert letter.item_count == 2
-    assert letter.search_requests.splitlines() == ["Norco 10/325 #60", "Acupuncture 6 sessions", "Cervical radiculopathy"]
+    # requests, diagnoses, then the class words of its medication items (migration 0015)
+    assert letter.search_requests.splitlines() == ["Norco 10/325 #60", "Acupuncture 6 sessions", "Cervical radiculopathy", "opioid"]
     assert search_total(q="radiculopathy") == 1
 
 
