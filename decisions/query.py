@@ -210,8 +210,8 @@ def vocabulary() -> dict[str, tuple[str, ...]]:
         for name in class_names:
             # The class's words are in every letter with an item of the class (CLASS_WORDS); a name
             # narrower than the class (PPI) names its own members instead.
-            narrower = NARROWER_CLASS_NAMES.get(name)
-            add(name, class_members(drug_class, narrower) if narrower else [CLASS_WORDS[drug_class]])
+            only = NARROWER_CLASS_NAMES.get(name)
+            add(name, class_members(drug_class, only) if only else [CLASS_WORDS[drug_class]])
     return {key: tuple(other for other in others if other not in NEVER_ADDED) for key, others in names.items() if others}
 
 
