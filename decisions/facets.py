@@ -63,6 +63,7 @@ from decisions.search_params import (
     columns,
     days_of,
     is_set,
+    items_whose_request_matches,
     search_query,
 )
 
@@ -465,6 +466,10 @@ class FacetIndex:
     def need_mask(self, need: IndexNeed, value: Any, cleaned: Mapping[str, Any]) -> Mask | None:
         """The rows (letters or items, as the column's level) whose column ``need.match``-es the value."""
         column = need.column_for(cleaned)
+        if need.match == "item_text":  # the items PostgreSQL finds the words in, by their ids
+            sql, params = items_whose_request_matches(cleaned).query.sql_with_params()
+            matched = fetch_columns(f"SELECT id::int4 FROM ({sql}) m", params, [">i4"])[0]
+            return np.isin(self.item[column.name], matched)
         wanted = need.value_of(value, cleaned)
         if wanted is None:
             return None

@@ -27,9 +27,10 @@ from typing import Any, Literal
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from decisions import query
 from decisions.models import CitedBy, Guideline, Outcome, Reviewer, Sex, Source
@@ -120,6 +121,11 @@ BODY_REGION = Column(
     "body_region", "item", "text", "i.body_region", f"SELECT v FROM ({skip_scan('decisions_disputeditem', 'body_region')}) s WHERE v <> ''"
 )
 QUANTITY = Column("quantity", "item", "number", "i.quantity", null=-1)
+# Each item's own id, so that the items a request's words match (read from PostgreSQL) are found.
+ITEM_ID = Column("item_id", "item", "number", "i.id::int4", null=-1)
+# What the words of ``request`` are matched against: the item's request as the letters' vector reads
+# it (migration 0016 indexes exactly this expression).
+REQUEST_VECTOR = "to_tsvector('english'::regconfig, imr_search_text(left(request, 20000)))"
 # The items' copies of their citations (migration 0012 keeps them), per role: guideline ids and sources.
 ALL_SOURCES = "SELECT DISTINCT source FROM decisions_guideline UNION SELECT unnest(%(sources)s::text[])"
 CITED_GUIDELINES = {
@@ -137,7 +143,7 @@ def role_of(cleaned: Cleaned) -> str:
     return str(cleaned.get("cited_by") or CitedBy.REVIEWER)
 
 
-Match = Literal["text", "equals", "contains", "at_least", "at_most"]
+Match = Literal["text", "item_text", "equals", "contains", "at_least", "at_most"]
 
 
 @dataclass(frozen=True)
@@ -327,6 +333,26 @@ def clean_range(low: str, high: str) -> Callable[[forms.Form, dict[str, Any]], N
             form.add_error(high, f"must not be before {low} ({cleaned[low]})")
 
     return check
+
+
+def clean_request(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    """The words that one item's request must hold: read (and expanded unless ``exact``) like ``q``."""
+    cleaned["request"] = " ".join(unicodedata.normalize("NFKC", cleaned["request"]).split())
+    typed = query.parse_words(cleaned["request"])
+    cleaned["request_words"] = typed if cleaned.get("exact") else query.expanded(typed)
+    if cleaned["request"] and not typed:
+        form.add_error("request", "has no word to search for: operators alone (OR, -, quotes) match nothing")
+    elif query.term_count(cleaned["request_words"]) > query.MAX_TERMS:
+        form.add_error("request", f"has too many words and names to search at once (at most {query.MAX_TERMS}): use fewer words")
+
+
+def items_whose_request_matches(cleaned: Cleaned) -> Any:
+    """The ids of the items whose request holds the words of ``request`` (a queryset, by the GIN index)."""
+    from decisions.models import DisputedItem
+
+    words = search_query({"q": cleaned.get("request"), "words": cleaned.get("request_words")})
+    vector = RawSQL(REQUEST_VECTOR, [], output_field=SearchVectorField())
+    return DisputedItem.objects.annotate(request_vector=vector).filter(request_vector=words).values("id")
 
 
 def clean_drug(form: forms.Form, cleaned: dict[str, Any]) -> None:
@@ -650,6 +676,19 @@ PARAMS: tuple[Param, ...] = (
         ),
         labels="subcategories",
         shows_chip=False,  # the treatment's chip names it
+    ),
+    Param(
+        "request",
+        "Words in the request",
+        "Words (same syntax and expansion as q) that must be in the request of one and the same disputed item"
+        " as the other item filters: request=Norco&outcome=overturned counts the letters where a Norco item was overturned.",
+        "item",
+        lambda: django_filters.CharFilter(label="Words in the request", max_length=500),
+        Widget("input", attrs={"placeholder": "e.g. Norco", "autocomplete": "off"}, label="Words in one request"),
+        strip=True,
+        clean=clean_request,
+        condition=lambda value, cleaned: Q(id__in=items_whose_request_matches(cleaned)),
+        index=IndexNeed("item_text", ITEM_ID),
     ),
     Param(
         "drug",

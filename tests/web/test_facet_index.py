@@ -154,6 +154,7 @@ PARAMETER_POOL: list[dict[str, Any]] = [
     {"injured_from": ["2012-06-01"], "injured_to": ["2013-06-01"]},
     {"q": ["knee", "gabapentin OR acupuncture", "therapy -back", "norco", "hydrocod*", "MRI"]},
     {"drug": ["hydrocodone", "gabapentin"]},
+    {"request": ["knee", "therapy OR back"]},
     {"body_region": ["lumbar-spine", "knee"]},
     {"quantity_min": ["7"], "quantity_max": ["20"]},
 ]
@@ -168,8 +169,8 @@ def random_searches(count: int) -> list[dict[str, str]]:
             for name, choices in group.items():
                 if rng.random() < 0.8:
                     params[name] = rng.choice(choices)
-        if params.get("subcategory") and "treatment" not in params:
-            params["treatment"] = "medication"
+        if params.get("subcategory"):
+            params["treatment"] = "medication"  # the subcategories of the pool are medication's
         searches.append(params)
     return searches
 

@@ -47,7 +47,7 @@ def test_facet_counts_equal_the_counts_clicking_gives(client, archive, query):
 
 def test_facets_name_every_filter(client, archive):
     facets = api(client)["facets"]
-    assert set(facets) == {"outcome", "treatment", "subcategory", "guideline", "source", "specialty", "state", "sex", "year"}
+    assert set(facets) == {"outcome", "treatment", "subcategory", "drug", "body_region", "guideline", "source", "specialty", "state", "sex", "year"}
     assert facets["outcome"] == {"upheld": 5, "overturned": 4}
     assert facets["source"] == {"MTUS": 4, "ODG": 3, "other": 1}
     assert facets["year"] == {"2015": 1, "2016": 3, "2017": 2}

@@ -87,3 +87,18 @@ def test_search_results_give_each_items_drug_and_body_region(client, letters):
     results = api(client, "drug=hydrocodone&outcome=overturned")["results"]
     item = next(entry for entry in results[0]["items"] if entry["request"].startswith("Norco"))
     assert (item["ingredients"], item["body_region"]) == (["hydrocodone", "acetaminophen"], "")
+
+
+def test_words_in_the_request_hold_on_the_same_item_as_the_other_filters(client, letters):
+    # Letter a: a Norco item overturned; letter b: a Vicodin (hydrocodone) item upheld.
+    assert keys(api(client, "request=Norco&outcome=overturned&exact=true")) == {letters["a"]}
+    assert keys(api(client, "request=Norco&outcome=upheld&exact=true")) == set()
+    assert keys(api(client, "request=hydrocodone&outcome=upheld")) == {letters["b"]}  # Vicodin, by expansion
+    assert keys(api(client, "request=lumbar&treatment=injection")) == {letters["b"]}
+
+
+def test_words_in_the_request_count_the_same_in_facets_and_rows(client, letters):
+    response = api(client, "request=acupuncture")
+    assert response["count"] == len(response["results"]) == 2
+    assert response["facets"]["outcome"] == {"upheld": 1, "overturned": 1}
+    assert api(client, "request=acupuncture&outcome=overturned")["count"] == 1
