@@ -174,16 +174,22 @@ def scalar(column: Column) -> str:
 
 
 def letters_sql(letter_columns: Sequence[Column], params: dict[str, Any]) -> str:
-    selected = ["c.id::int4", "coalesce(c.reviewer_id, 0)::int4", "c.item_count::int2"]
-    joins = []
-    for column in letter_columns:
+    selected, joins = scalar_selects(letter_columns, params)
+    selected = ["c.id::int4", "coalesce(c.reviewer_id, 0)::int4", "c.item_count::int2", *selected]
+    return f"SELECT {', '.join(selected)} FROM decisions_case c{''.join(joins)}"
+
+
+def scalar_selects(columns: Sequence[Column], params: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The select expressions of one-value columns (text ones as codes, through a join) and the joins."""
+    selected, joins = [], []
+    for column in columns:
         if column.kind == "text":
             expression, join = coded(column, params)
             selected.append(expression)
             joins.append(join)
         else:
             selected.append(scalar(column))
-    return f"SELECT {', '.join(selected)} FROM decisions_case c{''.join(joins)}"
+    return selected, joins
 
 
 # Items are read in windows of this many ids, so one packed value stays far below PostgreSQL's
@@ -225,15 +231,8 @@ def items_sql(scalar_columns: Sequence[Column], array_columns: Sequence[Column],
     codes and numbers, and its array columns spread over fixed slots (0 where shorter), so every row has the
     same width. Subscripts cost a fraction of unnest(), whose set-returning rows double the time of
     the scan. Integer arrays (ids) are read as they are, text arrays as positions in their vocabulary."""
-    selected = ["i.case_id::int4"]
-    joins = []
-    for column in scalar_columns:
-        if column.kind == "text":
-            expression, join = coded(column, params)
-            selected.append(expression)
-            joins.append(join)
-        else:
-            selected.append(scalar(column))
+    selected, joins = scalar_selects(scalar_columns, params)
+    selected.insert(0, "i.case_id::int4")
     for column, count in zip(array_columns, slots, strict=True):
         for slot in range(1, count + 1):
             if column.kind == "ids":

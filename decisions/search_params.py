@@ -33,7 +33,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from decisions import query
-from decisions.models import CitedBy, Guideline, Outcome, Reviewer, Sex, Source
+from decisions.models import CitedBy, DisputedItem, Guideline, Outcome, Reviewer, Sex, Source
 from decisions.parsing.taxonomy import CATEGORIES, SUBCATEGORIES
 
 SEARCH_CONFIG = "english"
@@ -251,10 +251,11 @@ def clean_words(form: forms.Form, cleaned: dict[str, Any]) -> None:
     ``exact``); words that leave nothing to search for (very common words, operators alone) are
     refused with the reason, rather than answered with "no letters match"."""
     cleaned["q"] = " ".join(unicodedata.normalize("NFKC", cleaned["q"]).split())
-    cleaned.update(with_words(cleaned, cleaned["q"]))
+    typed_words = query.parse_words(cleaned["q"])
+    cleaned["words"] = words_searched(cleaned, typed_words)
     if not cleaned["q"]:
         return
-    typed = [term.text for clause in query.parse_words(cleaned["q"]).clauses for term in clause.terms]
+    typed = [term.text for clause in typed_words.clauses for term in clause.terms]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT coalesce(bool_or(numnode(plainto_tsquery(%s::regconfig, t)) > 0), false) FROM unnest(%s::text[]) t",
@@ -272,10 +273,14 @@ def clean_words(form: forms.Form, cleaned: dict[str, Any]) -> None:
 YES, NO = ("true", "1", "on", "yes"), ("false", "0", "off", "no")
 
 
+def words_searched(cleaned: Cleaned, typed: query.WordQuery) -> query.WordQuery:
+    """The words typed, expanded to their other names unless ``exact``."""
+    return typed if cleaned.get("exact") else query.expanded(typed)
+
+
 def with_words(cleaned: Cleaned, text: str) -> dict[str, Any]:
     """``cleaned`` searching ``text`` instead: its words read, and expanded unless ``exact``."""
-    typed = query.parse_words(text)
-    return {**cleaned, "q": text, "words": typed if cleaned.get("exact") else query.expanded(typed)}
+    return {**cleaned, "q": text, "words": words_searched(cleaned, query.parse_words(text))}
 
 
 def clean_treatment(form: forms.Form, cleaned: dict[str, Any]) -> None:
@@ -339,7 +344,7 @@ def clean_request(form: forms.Form, cleaned: dict[str, Any]) -> None:
     """The words that one item's request must hold: read (and expanded unless ``exact``) like ``q``."""
     cleaned["request"] = " ".join(unicodedata.normalize("NFKC", cleaned["request"]).split())
     typed = query.parse_words(cleaned["request"])
-    cleaned["request_words"] = typed if cleaned.get("exact") else query.expanded(typed)
+    cleaned["request_words"] = words_searched(cleaned, typed)
     if cleaned["request"] and not typed:
         form.add_error("request", "has no word to search for: operators alone (OR, -, quotes) match nothing")
     elif query.term_count(cleaned["request_words"]) > query.MAX_TERMS:
@@ -348,8 +353,6 @@ def clean_request(form: forms.Form, cleaned: dict[str, Any]) -> None:
 
 def items_whose_request_matches(cleaned: Cleaned) -> Any:
     """The ids of the items whose request holds the words of ``request`` (a queryset, by the GIN index)."""
-    from decisions.models import DisputedItem
-
     words = search_query({"q": cleaned.get("request"), "words": cleaned.get("request_words")})
     vector = RawSQL(REQUEST_VECTOR, [], output_field=SearchVectorField())
     return DisputedItem.objects.annotate(request_vector=vector).filter(request_vector=words).values("id")
@@ -485,26 +488,6 @@ BODY_REGIONS = [
 ]
 
 
-def quantity_end(name: str, label: str, placeholder: str, match: Match, lookup: str, clean: Any = None) -> Param:
-    return Param(
-        name,
-        label,
-        f"The item's quantity (sessions, visits or units) {'at least' if match == 'at_least' else 'at most'} this,"
-        " of one and the same disputed item (e.g. acupuncture beyond 6 visits: quantity_min=7).",
-        "item",
-        lambda: django_filters.NumberFilter(label=label, min_value=0, max_value=100_000),
-        Widget(
-            "input",
-            attrs={"type": "number", "min": "0", "inputmode": "numeric", "placeholder": placeholder},
-            group="Quantity (sessions, units)",
-        ),
-        api_type="integer",
-        clean=clean,
-        condition=field_is(lookup),
-        index=IndexNeed(match, QUANTITY),
-    )
-
-
 LOOKUPS: dict[str, Lookup] = {
     "body_regions": Lookup(lambda: dict(BODY_REGIONS)),
     "outcomes": Lookup(lambda: dict(Outcome.choices)),
@@ -583,23 +566,29 @@ def date_range(prefix: str, label: str, legend: str, column: Column, field_name:
     ]
 
 
-def age_end(name: str, label: str, placeholder: str, match: Match, lookup: str, clean: Any = None) -> Param:
-    return Param(
-        name,
-        label,
-        f"Patient age {'at least' if match == 'at_least' else 'at most'} this many years.",
-        "letter",
-        lambda: django_filters.NumberFilter(label=label, min_value=0, max_value=130),
-        Widget(
-            "input",
-            attrs={"type": "number", "min": "0", "max": "130", "inputmode": "numeric", "placeholder": placeholder},
-            group="Patient age",
-        ),
-        api_type="integer",
-        clean=clean,
-        condition=field_is(lookup),
-        index=IndexNeed(match, AGE),
-    )
+def number_range(low: str, high: str, labels: tuple[str, str], group: str, describe: Callable[[str], str],
+                 level: Level, column: Column, field_name: str, maximum: int) -> list[Param]:
+    """The two ends of a whole-number range (``low`` at least, ``high`` at most), inclusive."""
+
+    def end(name: str, label: str, match: Match, lookup: str, placeholder: str, clean: Any = None) -> Param:
+        attrs = {"type": "number", "min": "0", "max": str(maximum), "inputmode": "numeric", "placeholder": placeholder}
+        return Param(
+            name,
+            label,
+            describe("at least" if match == "at_least" else "at most"),
+            level,
+            lambda: django_filters.NumberFilter(label=label, min_value=0, max_value=maximum),
+            Widget("input", attrs=attrs, group=group),
+            api_type="integer",
+            clean=clean,
+            condition=field_is(lookup),
+            index=IndexNeed(match, column),
+        )
+
+    return [
+        end(low, labels[0], "at_least", f"{field_name}__gte", "from"),
+        end(high, labels[1], "at_most", f"{field_name}__lte", "to", clean_range(low, high)),
+    ]
 
 
 # --- the parameters, in the order the page shows them ------------------------------------------------
@@ -715,8 +704,12 @@ PARAMS: tuple[Param, ...] = (
         facet=FacetDecl("body_region", "Body region", ("body_region",), IndexNeed("equals", BODY_REGION)),
         labels="body_regions",
     ),
-    quantity_end("quantity_min", "Quantity from", "min", "at_least", "quantity__gte"),
-    quantity_end("quantity_max", "Quantity to", "max", "at_most", "quantity__lte", clean=clean_range("quantity_min", "quantity_max")),
+    *number_range(
+        "quantity_min", "quantity_max", ("Quantity from", "Quantity to"), "Quantity (sessions, units)",
+        lambda bound: f"The item's quantity (sessions, visits or units) {bound} this, of one and the same disputed item"
+        " (e.g. acupuncture beyond 6 visits: quantity_min=7).",
+        "item", QUANTITY, "quantity", 100_000,
+    ),  # fmt: skip
     Param(
         "guideline",
         "Guideline",
@@ -791,8 +784,10 @@ PARAMS: tuple[Param, ...] = (
         facet=FacetDecl("sex", "Patient sex", ("sex",), IndexNeed("equals", SEX)),
         labels="sexes",
     ),
-    age_end("age_min", "Age from", "from", "at_least", "patient_age__gte"),
-    age_end("age_max", "Age to", "to", "at_most", "patient_age__lte", clean_range("age_min", "age_max")),
+    *number_range(
+        "age_min", "age_max", ("Age from", "Age to"), "Patient age",
+        lambda bound: f"Patient age {bound} this many years.", "letter", AGE, "patient_age", 130,
+    ),  # fmt: skip
     *date_range(
         "decided",
         "Decided",

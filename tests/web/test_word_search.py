@@ -69,7 +69,7 @@ def test_excluded_words_are_not_expanded(client, letters):
 def test_the_page_says_what_else_it_searched(client, letters):
     page = client.get("/decisions/", {"q": "norco"}).content.decode()
     assert "Also searching" in page and "hydrocodone" in page
-    assert "exact=" in page  # a link to search the words typed only
+    assert 'href="?q=norco&amp;exact=true">search only the words typed</a>' in page
 
 
 def test_the_syntax_reads_like_a_web_search():
