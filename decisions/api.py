@@ -43,6 +43,8 @@ SEARCH_RESPONSE = inline_serializer(
     "DecisionSearch",
     {
         "count": serializers.IntegerField(help_text="Letters matching the search (pages of 25; at most 200 pages are served)."),
+        "item_count": serializers.IntegerField(help_text="Disputed items of those letters the search counts (item_count_means says which)."),
+        "item_count_means": serializers.CharField(help_text="In words, which items item_count counts (with words: the items holding them)."),
         "next": serializers.URLField(allow_null=True),
         "previous": serializers.URLField(allow_null=True),
         "results": SearchResultSerializer(many=True),
@@ -75,6 +77,8 @@ class DecisionListView(generics.GenericAPIView):
         return Response(
             {
                 "count": result.total,
+                "item_count": result.item_total,
+                "item_count_means": result.items_counted,
                 "next": self.page_link(request, page, page.page.number + 1) if page.page.has_next() else None,
                 "previous": self.page_link(request, page, page.page.number - 1) if page.page.has_previous() else None,
                 "results": self.results(page),

@@ -44,7 +44,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
 
-from decisions.models import Case, CitedBy, Outcome
+from decisions.models import Case, CitedBy, DisputedItem, Outcome
 from decisions.ordering import rank_expression
 from decisions.search_params import (
     CITED_GUIDELINES,
@@ -58,6 +58,7 @@ from decisions.search_params import (
     VOCABULARY_PARAMS,
     Column,
     FacetDecl,
+    ITEM_ID,
     IndexNeed,
     Sort,
     columns,
@@ -468,7 +469,7 @@ class FacetIndex:
         if need.match == "item_text":  # the items PostgreSQL finds the words in, by their ids
             sql, params = items_whose_request_matches(cleaned).query.sql_with_params()
             matched = fetch_columns(f"SELECT id::int4 FROM ({sql}) m", params, [">i4"])[0]
-            return np.isin(self.item[column.name], matched)
+            return self.items_with_ids(matched)
         wanted = need.value_of(value, cleaned)
         if wanted is None:
             return None
@@ -516,7 +517,7 @@ class FacetIndex:
             self.years[column.name] = np.where(values != NULL_DAY, years, 0).astype(np.int16)
         return self.years[column.name]
 
-    def text_matches(self, cleaned: Mapping[str, Any]) -> tuple[Mask, npt.NDArray[np.float64]] | None:
+    def text_matches(self, cleaned: Mapping[str, Any], planned: bool = False) -> tuple[Mask, npt.NDArray[np.float64]] | None:
         """Letters the full-text query matches, and each one's rank when the search is sorted by it.
 
         One GIN query in PostgreSQL (two at once on a large archive, see ``id_halves``), mapped to
@@ -530,7 +531,7 @@ class FacetIndex:
         halves = self.id_halves()
         if halves is None or connection.in_atomic_block:
             # In a transaction (a test's, or a caller's) only this connection sees its writes.
-            parts = [read_matches(query, ranked)]
+            parts = [read_matches(query, ranked, planned=planned)]
         else:
             (low, middle), (_, high) = halves
             other_half = _helpers.submit(read_matches_on_own_connection, query, ranked, low, middle)
@@ -589,36 +590,76 @@ class FacetIndex:
 
     def count(self, cleaned: Mapping[str, Any]) -> SearchCounts:
         """Totals of the search and every facet on the search without its own filters."""
-        matches = self.text_matches(cleaned)
+        matches, words = self.word_matches(cleaned)
         text = matches[0] if matches is not None else None
-        letters, items = self.matching(cleaned, text)
-        # Without item filters a letter's items are all its items, as the letter counts them.
-        item_filtered = any(is_set(cleaned.get(name)) for name in ITEM_PARAMS)
+        letters, items = self.matching(cleaned, text, words=words)
+        # Without item filters or words a letter's items are all its items, as the letter counts them.
+        item_filtered = words is not None or any(is_set(cleaned.get(name)) for name in ITEM_PARAMS)
         total_items = int(items.sum()) if item_filtered else int(self.item_count[letters].sum(dtype=np.int64))
         facets: dict[str, Counter[str]] = {}
         variants: dict[frozenset[str], tuple[Mask, Mask]] = {frozenset(): (letters, items)}
         for spec in FACETS:
             left_out = frozenset(name for name in spec.own_params if cleaned.get(name) not in (None, ""))
             if left_out not in variants:
-                variants[left_out] = self.matching(cleaned, text, left_out)
+                variants[left_out] = self.matching(cleaned, text, left_out, words)
             facets[spec.name] = self.facet(spec, cleaned, *variants[left_out])
         ranked = self.relevance_order(letters, matches[1]) if matches and cleaned.get("sort") == Sort.RELEVANCE else None
         return SearchCounts(int(letters.sum()), total_items, facets, ranked)
 
     def letters_without(self, cleaned: Mapping[str, Any], dropped: Sequence[Collection[str]]) -> list[int]:
         """How many letters the search finds with each set of parameters in ``dropped`` left out."""
-        matches = self.text_matches(cleaned) if any("q" not in names for names in dropped) else None
+        if any("q" not in names for names in dropped):
+            matches, words = self.word_matches(cleaned)
+        else:
+            matches, words = None, None
         text = matches[0] if matches is not None else None
-        return [int(self.matching(cleaned, text, names)[0].sum()) for names in dropped]
+        return [int(self.matching(cleaned, text, names, words)[0].sum()) for names in dropped]
 
-    def matching(self, cleaned: Mapping[str, Any], text: Mask | None, exclude: Collection[str] = ()) -> tuple[Mask, Mask]:
-        """(letters, items) of the search without ``exclude``: with item filters, letters with a matching item."""
+    def word_matches(self, cleaned: Mapping[str, Any]) -> tuple[tuple[Mask, npt.NDArray[np.float64]] | None, Mask | None]:
+        """The letters the words match (with their ranks) and the items holding the words, read at once."""
+        query = search_query(cleaned)
+        if query is None:
+            return None, None
+        if self.id_halves() is None or connection.in_atomic_block:  # one after the other, under one plan setting
+            with transaction.atomic(), planner_settings(PLAN_BY_GIN_BITMAP):
+                return self.text_matches(cleaned, planned=True), self.item_word_matches(query, planned=True)
+        items = _helpers.submit(self.item_word_matches_on_own_connection, query)
+        letters = self.text_matches(cleaned)
+        return letters, items.result()
+
+    def item_word_matches(self, query: SearchQuery, planned: bool = False) -> Mask:
+        """The items whose own text (request, class words, rationale) holds the words."""
+        sql, params = DisputedItem.objects.filter(search_vector=query).values("id").query.sql_with_params()
+        with gin_plan(planned):
+            matched = fetch_columns(f"SELECT id::int4 FROM ({sql}) m", params, [">i4"])[0]
+        return self.items_with_ids(matched)
+
+    def item_word_matches_on_own_connection(self, query: SearchQuery) -> Mask:
+        connection.close_if_unusable_or_obsolete()
+        return self.item_word_matches(query)
+
+    def items_with_ids(self, ids: Ints) -> Mask:
+        """The items (positions in the index) of these item ids; ids the index does not hold are left out."""
+        return np.isin(self.item[ITEM_ID.name], ids)
+
+    def matching(
+        self, cleaned: Mapping[str, Any], text: Mask | None, exclude: Collection[str] = (), words: Mask | None = None
+    ) -> tuple[Mask, Mask]:
+        """(letters, items) of the search without ``exclude``: with item filters, letters with a matching item.
+
+        ``words``: the items whose own text holds the words of ``q`` (``item_word_matches``). With
+        words, only those items count, and an item that meets the item filters must hold them too.
+        """
         letters = self.letter_mask(cleaned, text, exclude)
         items = self.item_mask(cleaned, exclude)
-        if items is None:  # no item filters: every letter in the mask counts, with all its items
+        words = words if "q" not in exclude else None
+        if items is None:  # no item filters: every letter in the mask counts, with its (word-matched) items
             letters = letters if letters is not None else np.ones(self.n, dtype=bool)
-            return letters, letters[self.item_letter] & self.item_known
+            searched = letters[self.item_letter] & self.item_known
+            return letters, searched & words if words is not None else searched
         items &= self.item_known if letters is None else letters[self.item_letter] & self.item_known
+        if words is not None:
+            items &= words
         with_item = np.zeros(self.n, dtype=bool)
         with_item[self.item_letter[items]] = True
         return with_item, items
@@ -667,12 +708,13 @@ _helpers = ThreadPoolExecutor(max_workers=HELPER_THREADS, thread_name_prefix="im
 
 
 def read_matches(
-    query: SearchQuery, ranked: bool, low: int | None = None, high: int | None = None
+    query: SearchQuery, ranked: bool, low: int | None = None, high: int | None = None, planned: bool = False
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
-    """Ids (from ``low`` to below ``high``) of the letters the query matches, and their ranks if ``ranked``."""
+    """Ids (from ``low`` to below ``high``) of the letters the query matches, and their ranks if ``ranked``
+    (``planned``: the caller has set the plan already)."""
     sql, params = matches_sql(query, ranked, low, high)
     dtypes = [">i4", ">f8"] if ranked else [">i4"]
-    with transaction.atomic(), planner_settings(PLAN_BY_GIN_BITMAP):
+    with gin_plan(planned):
         columns = fetch_columns(sql, params, dtypes)
     return columns[0], (columns[1] if ranked else np.zeros(len(columns[0])))
 
@@ -709,6 +751,17 @@ def close_helper_connections() -> None:
 # range joins the GIN bitmap (a BitmapAnd) instead of a walk of the primary key that tests every
 # letter of the half.
 PLAN_BY_GIN_BITMAP = {"enable_seqscan": "off", "enable_indexscan": "off"}
+
+
+@contextmanager
+def gin_plan(already_set: bool = False) -> Iterator[None]:
+    """Statements inside read the GIN bitmap (``PLAN_BY_GIN_BITMAP``), in a transaction of their own
+    unless the caller has set the plan already."""
+    if already_set:
+        yield
+        return
+    with transaction.atomic(), planner_settings(PLAN_BY_GIN_BITMAP):
+        yield
 
 
 @contextmanager

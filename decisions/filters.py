@@ -95,9 +95,27 @@ def case_conditions(cleaned: Mapping[str, Any], exclude: Collection[str] = ()) -
 
 def item_conditions(cleaned: Mapping[str, Any], exclude: Collection[str] = ()) -> Q | None:
     """The item-level filters (and citation ones, read on the items' copies of their citations) as
-    one Q on DisputedItem (None when there are none)."""
+    one Q on DisputedItem (None when there are none). With words, the item that meets them must hold
+    the words too: ``q=norco&outcome=overturned`` is a letter with an overturned Norco item."""
     condition = conditions(ITEM_PARAMS, cleaned, exclude)
-    return condition if condition else None
+    if not condition:
+        return None
+    words = item_words(cleaned, exclude)
+    return condition & words if words is not None else condition
+
+
+def searched_items(cleaned: Mapping[str, Any], exclude: Collection[str] = ()) -> Q | None:
+    """What an item of the search's letters meets to count as one of its items: the item filters
+    and, with words, the words in the item's own request or rationale (None: every item counts)."""
+    words = item_words(cleaned, exclude)
+    condition = item_conditions(cleaned, exclude)
+    return condition if condition is not None else words
+
+
+def item_words(cleaned: Mapping[str, Any], exclude: Collection[str] = ()) -> Q | None:
+    """The words of ``q`` in the item's own text (its request, class words and rationale)."""
+    query = search_query(cleaned) if "q" not in exclude else None
+    return Q(search_vector=query) if query is not None else None
 
 
 def item_filtered(cleaned: Mapping[str, Any]) -> bool:

@@ -234,6 +234,13 @@ class Case(models.Model):
         return reverse("decisions:detail", args=[self.key])
 
 
+class ItemManager(models.Manager["DisputedItem"]):
+    """Items without their search vector, which only the database reads (PostgreSQL matches it)."""
+
+    def get_queryset(self) -> models.QuerySet[DisputedItem]:
+        return super().get_queryset().defer("search_vector")
+
+
 class DisputedItem(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items", help_text="The letter that decided it.")
     position = models.PositiveSmallIntegerField(help_text="Order in the letter, from 1.")
@@ -278,11 +285,29 @@ class DisputedItem(models.Model):
         models.CharField(max_length=10), default=list, blank=True, help_text="Their distinct sources (MTUS, ODG, other)."
     )
 
+    # The item's own words, for a word search's items (``q`` counts the items whose text holds the
+    # words): its request and, for a medication, its class words (as the letter's vector reads
+    # them), weighted A; its rationale, weighted C. Capped as the letter's texts are.
+    search_vector = models.GeneratedField(
+        expression=RawSQL(
+            f"setweight(to_tsvector('english'::regconfig, imr_search_text(left(request, {SEARCHED_CHARS['requests']})"
+            " || coalesce(E'\\n' || imr_class_words(treatment_category, treatment_subcategory), ''))), 'A')"
+            f" || setweight(to_tsvector('english'::regconfig, imr_search_text(left(rationale, {SEARCHED_CHARS['rationales']}))), 'C')",
+            [],
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        help_text="The item's request (with its class words) and rationale as a full-text vector, kept by PostgreSQL.",
+    )
+
+    objects = ItemManager()
+
     class Meta:
         ordering = ["case", "position"]
         constraints = [models.UniqueConstraint(fields=["case", "position"], name="item_position_unique")]
         indexes = [
             models.Index(fields=["outcome", "case"], name="item_outcome_case"),
+            GinIndex(fields=["search_vector"], name="item_search_gin"),
             models.Index(fields=["treatment_category", "treatment_subcategory"], name="item_treatment"),
             # Everything the facets and item filters read, so they are index-only scans in letter order.
             models.Index(

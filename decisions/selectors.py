@@ -38,11 +38,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from decisions.facets import FacetIndex, SearchCounts, current_index
-from decisions.filters import case_conditions, cleaned_params, filter_cases, item_conditions
+from decisions.filters import case_conditions, cleaned_params, filter_cases, searched_items
 from decisions.models import SEARCHED_CHARS, Case, CitedBy, DisputedItem, Guideline, Source
 from decisions.ordering import date_order, in_search_order, is_ranked
 from decisions.search_params import (
     FACETS,
+    ITEM_PARAMS,
     LOOKUPS,
     PARAMS,
     PARAMS_BY_NAME,
@@ -53,6 +54,7 @@ from decisions.search_params import (
     active_params,
     chip_label,
     clicks,
+    is_set,
     search_query,
     selected,
     with_words,
@@ -164,9 +166,10 @@ def facet_params(name: str, value: str) -> dict[str, str]:
 
 
 def matching_items(cleaned: Mapping[str, Any], excluded: Iterable[str] = ()) -> QuerySet[DisputedItem]:
-    """Items that satisfy the item-level filters, in letters that satisfy the letter-level ones."""
+    """Items that satisfy the item-level filters (and hold the words, with ``q``), in letters that
+    satisfy the letter-level ones."""
     items = DisputedItem.objects.all()
-    condition = item_conditions(cleaned, tuple(excluded))
+    condition = searched_items(cleaned, tuple(excluded))
     if condition is not None:
         items = items.filter(condition)
     letter_condition = case_conditions(cleaned)
@@ -201,6 +204,19 @@ class Search:
     @property
     def active(self) -> list[str]:
         return active_params(self.cleaned)
+
+    @property
+    def items_counted(self) -> str:
+        """In words, which disputed items the item count (and the item facets, the export) counts."""
+        words = bool(self.cleaned.get("q"))
+        filtered = any(is_set(self.cleaned.get(name)) for name in ITEM_PARAMS)
+        if words and filtered:
+            return "disputed items that meet the item filters and have the words in their own request or rationale"
+        if words:
+            return "disputed items that have the words in their own request or rationale"
+        if filtered:
+            return "disputed items that meet the item filters"
+        return "disputed items of these letters"
 
     def letters(self) -> QuerySet[Case]:
         """The search's letters in its order (a queryset, not yet read)."""
@@ -350,6 +366,10 @@ class SearchPage:
     @property
     def item_total(self) -> int:
         return self.counts.items
+
+    @property
+    def items_counted(self) -> str:
+        return self.search.items_counted
 
     @property
     def active(self) -> list[str]:
@@ -575,7 +595,7 @@ def attach_items(cases: list[Case], cleaned: Mapping[str, Any], query: SearchQue
     """Each letter with its items; headlines only for these rows."""
     rows = {case.id: CaseRow(case) for case in cases}
     items = DisputedItem.objects.filter(case_id__in=rows).order_by("case_id", "position")
-    condition = item_conditions(cleaned)
+    condition = searched_items(cleaned)
     if condition is not None:
         items = items.annotate(matches=ExpressionWrapper(condition, output_field=BooleanField()))
     if query is not None:

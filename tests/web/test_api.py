@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_search_has_count_links_results_and_facets(client, archive):
     data = api(client, "outcome=overturned")
-    assert set(data) == {"count", "next", "previous", "results", "facets"}
+    assert set(data) == {"count", "item_count", "item_count_means", "next", "previous", "results", "facets"}
     assert data["count"] == 4
     assert data["next"] is None and data["previous"] is None
     first = data["results"][0]

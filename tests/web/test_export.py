@@ -39,10 +39,13 @@ def test_columns_are_stable_and_readable(client, archive):
     }
 
 
-def test_without_item_filters_every_item_of_each_letter(client, archive):
-    rows = csv_rows(client, "q=gabapentin")
-    assert [row["request"] for row in rows] == ["Gabapentin 600mg #90", "Acupuncture 6 sessions"]
+def test_without_filters_every_item_of_each_letter(client, archive):
     assert len(csv_rows(client)) == 9
+
+
+def test_with_words_only_the_items_that_hold_them(client, archive):
+    rows = csv_rows(client, "q=gabapentin")
+    assert [row["request"] for row in rows] == ["Gabapentin 600mg #90"]
 
 
 def test_with_item_filters_only_the_matching_items(client, archive):
@@ -77,7 +80,8 @@ def test_rows_follow_the_letters_order_of_the_search(client, archive, sort):
     )
     exported = list(dict.fromkeys(row["case"] for row in rows))
     listed = [letter["key"] for letter in client.get(f"/api/decisions/?q=pain&sort={sort}").json()["results"]]
-    assert exported == listed and len(listed) > 1
+    # Letters with the word only outside their items have no item to export.
+    assert exported == [key for key in listed if key in exported] and len(exported) > 1
 
 
 def test_cells_that_spreadsheets_would_run_are_neutralised(client, db):

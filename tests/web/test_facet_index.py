@@ -111,7 +111,7 @@ def expected_counts(params: dict[str, str]) -> tuple[int, int, dict[str, Counter
     cleaned, errors = cleaned_params(params)
     assert not errors, errors
     letters = filter_cases(Case.objects.all(), cleaned)
-    if any(name in ITEM_PARAMS for name in active_params(cleaned)):
+    if any(name in (*ITEM_PARAMS, "q") for name in active_params(cleaned)):  # with words: the items holding them
         items = matching_items(cleaned).count()
     else:
         items = sum(letters.values_list("item_count", flat=True))
