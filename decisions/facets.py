@@ -50,6 +50,7 @@ from decisions.search_params import (
     CITED_GUIDELINES,
     FACETS,
     FACETS_BY_NAME,
+    ITEM_ID,
     ITEM_PARAMS,
     LETTER_PARAMS,
     LOOKUPS,
@@ -58,7 +59,6 @@ from decisions.search_params import (
     VOCABULARY_PARAMS,
     Column,
     FacetDecl,
-    ITEM_ID,
     IndexNeed,
     Sort,
     columns,
@@ -798,8 +798,35 @@ def distinct_letters(values: npt.NDArray[np.integer[Any]], letters: Ints, n_valu
         seen[values.astype(np.int64) * n_letters + letters] = True
         counts: npt.NDArray[np.int64] = seen.reshape(n_values, n_letters).sum(axis=1)
         return counts
+    by_runs = distinct_in_letter_runs(values, letters, n_values)
+    if by_runs is not None:
+        return by_runs
     keys = np.unique(values.astype(np.int64) * n_letters + letters)
     return np.bincount(keys // n_letters, minlength=n_values)
+
+
+# Letters with more entries than this (items × citations) are counted by sorting instead.
+MAX_RUN = 64
+
+
+def distinct_in_letter_runs(values: npt.NDArray[np.integer[Any]], letters: Ints, n_values: int) -> npt.NDArray[np.int64] | None:
+    """Distinct letters per value when each letter's entries lie together (the index keeps its items
+    in letter order): a (value, letter) pair can repeat only inside one letter's run, so an entry
+    counts unless an earlier entry of its run has the same value. Costs grow with the entries and
+    the longest run, not with values × letters (None: entries out of letter order, or a run too long).
+    """
+    if len(letters) < 2:
+        return np.bincount(values, minlength=n_values).astype(np.int64)
+    if bool(np.any(letters[1:] < letters[:-1])):
+        return None
+    starts = np.flatnonzero(np.concatenate(([True], letters[1:] != letters[:-1])))
+    longest = int(np.diff(np.append(starts, len(letters))).max())
+    if longest > MAX_RUN:
+        return None
+    repeat = np.zeros(len(letters), dtype=bool)
+    for shift in range(1, longest):
+        repeat[shift:] |= (letters[shift:] == letters[:-shift]) & (values[shift:] == values[:-shift])
+    return np.bincount(values[~repeat], minlength=n_values).astype(np.int64)
 
 
 def named_counts(values: Sequence[str], counts: npt.NDArray[Any]) -> Counter[str]:

@@ -277,7 +277,17 @@ def _expanded_clause(clause: Clause) -> Clause:
         for other in known.get(normalised(term.text), ()):
             if other not in typed and all(other != normalised(a.text) for a in added):
                 added.append(Term(other, phrase=" " in other))
+    added = [term for term in added if not _found_anyway(term, [*clause.terms, *added])]
     return replace(clause, terms=clause.terms + tuple(added), added=tuple(added))
+
+
+def _found_anyway(name: Term, alternatives: list[Term]) -> bool:
+    """A name of several words that one of its own words, searched alone beside it, already finds
+    ("ct scan" beside "ct"): searching it too would only cost a phrase check."""
+    words = normalised(name.text).split()
+    return len(words) > 1 and any(
+        not other.prefix and " " not in (word := normalised(other.text)) and word in words for other in alternatives
+    )
 
 
 def term_count(query: WordQuery) -> int:
