@@ -20,6 +20,14 @@ from decisions.parsing.body import BODY_REGIONS, LATERALITIES
 # How many characters of each text a letter's search vector reads (see Case.search_vector).
 SEARCHED_CHARS = {"requests": 20_000, "clinical_summary": 50_000, "rationales": 30_000}
 
+# Who decided every letter: the DWC has contracted one independent review organisation for all of
+# California's IMR since the program began in 2013, MAXIMUS Federal Services (every layout the
+# parser reads is on its letterhead), so the archive stores no organisation per letter. Written as a
+# citation abbreviates it (Bluebook T6: Federal → Fed., Services → Servs.).
+REVIEWING_ORGANISATION = "Maximus Fed. Servs."
+# Months as a citation writes them (Bluebook T12): four-letter and shorter names in full, Sept.
+CITATION_MONTHS = ("Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.")
+
 
 class Outcome(models.TextChoices):
     UPHELD = "upheld", "Upheld"
@@ -232,6 +240,15 @@ class Case(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("decisions:detail", args=[self.key])
+
+    def citation(self) -> str:
+        """How a brief cites the letter: ``Cal. IMR Case No. CM17-0002892 (Maximus Fed. Servs. Feb. 10,
+        2017)``; ``n.d.`` when the letter states no decision date, and the archive's key (which its
+        permanent link resolves) for a letter without a case number."""
+        named = f"Case No. {self.case_number}" if self.case_number else f"Letter {self.key}"
+        decided = self.decision_date
+        when = f"{CITATION_MONTHS[decided.month - 1]} {decided.day}, {decided.year}" if decided else "n.d."
+        return f"Cal. IMR {named} ({REVIEWING_ORGANISATION} {when})"
 
 
 class ItemManager(models.Manager["DisputedItem"]):

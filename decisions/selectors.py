@@ -27,7 +27,7 @@ import numpy.typing as npt
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet, TextField, When
+from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, QuerySet, TextField, When
 from django.db.models import Case as Choose
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left, Length
@@ -218,12 +218,12 @@ class Search:
             return "disputed items that meet the item filters"
         return "disputed items of these letters"
 
-    def letters(self) -> QuerySet[Case]:
-        """The search's letters in its order (a queryset, not yet read)."""
+    def letters(self, sort: str | None = None) -> QuerySet[Case]:
+        """The search's letters in its order, or in ``sort`` (a queryset, not yet read)."""
         if self.errors:
             return Case.objects.none()
         cases = filter_cases(Case.objects.select_related("reviewer").defer(*SEARCH_ONLY_FIELDS), self.cleaned)
-        return in_search_order(cases, self.sort, self.query)
+        return in_search_order(cases, sort or self.sort, self.query)
 
     @property
     def queryset(self) -> QuerySet[Case]:
@@ -623,6 +623,33 @@ def add_summary_snippets(rows: dict[int, CaseRow], query: SearchQuery) -> None:
     summaries = Case.objects.filter(id__in=unmatched).annotate(hl=headline("clinical_summary", query)).values_list("id", "hl")
     for case_id, text in summaries:
         rows[case_id].summary_snippet = highlighted(text)
+
+
+# --- a search's feed -----------------------------------------------------------------------------
+
+FEED_SIZE = 50
+# What a feed entry reads of its letter and items (not the texts a letter's page shows).
+FEED_LETTER_FIELDS = ("key", "case_number", "decision_date", "created_at", "updated_at")
+FEED_ITEM_FIELDS = ("case_id", "position", "request", "outcome")
+
+
+def newest_letters(search: Search, count: int = FEED_SIZE) -> list[Case]:
+    """The search's ``count`` newest letters by decision date, whatever order it asks for (a feed
+    follows what is new), each with its items in order: two queries however many."""
+    items = DisputedItem.objects.order_by("position").only(*FEED_ITEM_FIELDS)
+    letters = search.letters(sort=Sort.NEWEST).select_related(None).only(*FEED_LETTER_FIELDS)
+    return list(letters.prefetch_related(Prefetch("items", queryset=items))[:count])
+
+
+def search_in_words(search: Search, params: Mapping[str, Any]) -> str:
+    """The search as its filter chips name it (``Words: acupuncture · Outcome: Upheld``)."""
+    chips = filter_chips(search.cleaned, as_query_dict(params), lookups()) if search.is_valid else []
+    return " · ".join(chip.label for chip in chips) or "All letters"
+
+
+def feed_query(params: Mapping[str, Any]) -> str:
+    """The search as a feed's address keeps it: no page, and no sort (a feed is always newest first)."""
+    return query_string(as_query_dict(params), drop=("sort",))
 
 
 # --- suggestions for an empty result -------------------------------------------------------------

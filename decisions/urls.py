@@ -1,4 +1,4 @@
-"""The archive's pages: the search, one letter, its original file, guidelines, the CSV export."""
+"""The archive's pages: the search, its feed, one letter, its original file, guidelines, the CSV export."""
 
 from django.urls import path
 
@@ -9,6 +9,7 @@ app_name = "decisions"
 urlpatterns = [
     path("decisions/", views.case_list, name="list"),
     path("decisions/export.csv", views.export_csv, name="export"),
+    path("decisions/feed/", views.case_feed, name="feed"),
     path("decisions/<casekey:key>/", views.case_detail, name="detail"),
     path("decisions/<casekey:key>/original", views.case_original, name="original"),
     path("guidelines/", views.guideline_list, name="guidelines"),

@@ -21,9 +21,11 @@ from django.views.decorators.http import require_safe
 
 from decisions.converters import canonical_key
 from decisions.export import csv_lines, export_filename
+from decisions.feeds import SearchFeed
 from decisions.models import Case, Guideline, SourceDocument
 from decisions.selectors import (
     MAX_PAGES,
+    Search,
     case_for_detail,
     guideline_summaries,
     guideline_summary,
@@ -74,6 +76,7 @@ def case_detail(request: HttpRequest, key: str) -> HttpResponse:
         highlight_letter(case, search.query)  # the words searched for, marked in the letter
     context = {
         "case": case,
+        "permalink": request.build_absolute_uri(case.get_absolute_url()),  # by case number, no search kept
         "from_search": from_search,
         "origin": origin,
         "origin_param": urlencode({"from": origin}),
@@ -137,12 +140,29 @@ def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     if refused is not None:
         return refused
     result = validate_search(request.GET)
-    if not result.is_valid:  # for a script as much as a person: plain text, one line per field
-        lines = [f"{field}: {'; '.join(messages)}" for field, messages in result.errors.items()]
-        return HttpResponse("\n".join(["This search cannot be exported:", *lines, ""]), status=400, content_type="text/plain")
+    if not result.is_valid:
+        return refusal(result, "This search cannot be exported:")
     response = StreamingHttpResponse(csv_lines(result, request.build_absolute_uri("/").rstrip("/")), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(result)}"'
     return response
+
+
+def refusal(search: Search, heading: str) -> HttpResponse:
+    """A 400 for a script as much as a person: plain text, one line per field naming it."""
+    lines = [f"{field}: {'; '.join(messages)}" for field, messages in search.errors.items()]
+    return HttpResponse("\n".join([heading, *lines, ""]), status=400, content_type="text/plain")
+
+
+search_feed = SearchFeed()
+
+
+@require_safe
+def case_feed(request: HttpRequest) -> HttpResponse:
+    """The search's newest letters as Atom; an invalid search is refused, naming its parameters."""
+    search = validate_search(request.GET)
+    if not search.is_valid:
+        return refusal(search, "This search has no feed:")
+    return search_feed(request, search=search)
 
 
 @require_safe

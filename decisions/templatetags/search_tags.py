@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from decisions.feeds import feed_path
 from decisions.models import Case, Citation, DisputedItem, Outcome
 from decisions.parsing.taxonomy import CATEGORIES, SUBCATEGORIES
 from decisions.search_params import PARAMS_BY_NAME
@@ -58,6 +59,12 @@ def page_href(params: QueryDict, number: int) -> str:
 def with_params(params: QueryDict, **updates: Any) -> str:
     values: dict[str, str] = {name: "" if value is None else str(value) for name, value in updates.items()}
     return query_string(params, updates=values)
+
+
+@register.simple_tag
+def feed_href(params: QueryDict) -> str:
+    """The feed of the search ``params`` describe (its page and sort left out: a feed is newest first)."""
+    return feed_path(params)
 
 
 @register.simple_tag

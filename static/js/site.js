@@ -209,6 +209,27 @@
     }
   });
 
+  // ---- The feed the page announces ------------------------------------------------------------
+  // Feed readers find a search's feed in the head, which htmx does not replace: it follows the
+  // visible Feed link of the results shown (and goes when they have none: a refused search, a letter).
+  function announceFeed() {
+    var shown = document.querySelector("#main a[data-feed-link]");
+    var announced = document.querySelector('head link[rel="alternate"][type="application/atom+xml"]');
+    if (!shown) {
+      if (announced) announced.remove();
+      return;
+    }
+    if (!announced) {
+      announced = document.createElement("link");
+      announced.rel = "alternate";
+      announced.type = "application/atom+xml";
+      announced.title = "Feed of this search";
+      document.head.appendChild(announced);
+    }
+    announced.href = shown.href;
+  }
+  document.addEventListener("htmx:afterSettle", announceFeed);
+
   // ---- Panels -------------------------------------------------------------------------------
   // The facets ("Refine") stand open beside the results on a wide screen; on a phone they are one
   // tap away above the results instead of 15,000 px below them. The Filters panel stays as the

@@ -86,3 +86,11 @@ def test_the_api_docs_work_under_the_policy(strict_page, live_server, letters) -
     # Only Swagger UI's stylesheet icons (data: images, which the policy's default-src refuses) are left out.
     icons = ("img-src blocked data ", "Loading the image 'data:")
     assert [report for report in violations(strict_page) if not report.startswith(icons)] == []
+
+
+def test_a_letters_copy_button_works_under_the_policy(strict_page, live_server, letters) -> None:
+    strict_page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    strict_page.goto(f"{live_server.url}/decisions/CM16-0010003/")
+    strict_page.get_by_role("button", name="Copy citation").click()
+    expect(strict_page.locator(".copy-status")).to_have_text("The citation is copied.")
+    assert violations(strict_page) == []

@@ -93,7 +93,7 @@ def test_form_is_a_plain_get_form_with_labels(client, archive):
 def test_live_filtering_script_is_served_by_the_site_itself(client, archive):
     html = client.get("/decisions/").content.decode()
     scripts = re.findall(r'<script src="([^"]+)"', html)
-    assert scripts == ["/static/vendor/htmx-2.0.11.min.js", "/static/js/site.js"]
+    assert scripts == ["/static/vendor/htmx-2.0.11.min.js", "/static/js/site.js", "/static/js/cite.js"]
     assert all(client.get(script).status_code == 200 for script in scripts)
     assert 'hx-push-url="true"' in html  # refined searches keep a link to send
 
