@@ -27,9 +27,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
-
 from django.http import QueryDict
+from django.utils import timezone
 
 from accounts.models import Digest, Frequency, SavedSearch
 from decisions.models import Case

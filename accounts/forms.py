@@ -65,9 +65,7 @@ class SavedSearchForm(forms.Form):
         try:
             return normalised_query(QueryDict(raw))
         except InvalidSearch as error:
-            raise forms.ValidationError(
-                [f"{field}: {' '.join(messages)}" for field, messages in error.errors.items()]
-            ) from None
+            raise forms.ValidationError([f"{field}: {' '.join(messages)}" for field, messages in error.errors.items()]) from None
 
     @classmethod
     def for_search(cls, search: SavedSearch, data: QueryDict | None = None) -> SavedSearchForm:

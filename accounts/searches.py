@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from accounts.alerts import archive_horizon
@@ -35,7 +35,7 @@ def normalised_query(params: Mapping[str, Any]) -> str:
 
 
 @transaction.atomic
-def save_search(*, owner: AbstractBaseUser, name: str, query: Mapping[str, Any], frequency: str) -> SavedSearch:
+def save_search(*, owner: User, name: str, query: Mapping[str, Any], frequency: str) -> SavedSearch:
     """A new saved search; its first digest holds the letters that enter the archive from now on."""
     search = SavedSearch(owner=owner, name=name.strip()[:NAME_MAX], query=normalised_query(query), frequency=frequency)
     search.digest_point = archive_horizon()

@@ -19,8 +19,9 @@ from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -40,11 +41,11 @@ def too_many(request: HttpRequest, wait: int) -> HttpResponse:
     return response
 
 
-def throttled(scope: str, address_field: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def throttled(scope: str, address_field: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """POSTs of this view counted per client and per the address in ``address_field``."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method == "POST":
                 given = str(request.POST.get(address_field, ""))[:254]
                 wait = attempt_allowed(request, scope, settings.IMR_ACCOUNT_RATE, address=given)
@@ -102,7 +103,9 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
 # --- sign-in, reset --------------------------------------------------------------------------
 
 sign_in = throttled("signin", "username")(
-    auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=SignInForm, redirect_authenticated_user=True)
+    auth_views.LoginView.as_view(
+        template_name="accounts/login.html", authentication_form=SignInForm, redirect_authenticated_user=True
+    )
 )
 sign_out = auth_views.LogoutView.as_view()
 password_reset = throttled("reset", "email")(
@@ -136,14 +139,20 @@ def delete_account(request: HttpRequest) -> HttpResponse:
 # --- saved searches --------------------------------------------------------------------------
 
 
+def signed_in_user(request: HttpRequest) -> User:
+    """The user of a ``login_required`` view."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 def owned(request: HttpRequest, pk: int) -> SavedSearch:
     """Another user's search is as missing as one that never was."""
-    return get_object_or_404(SavedSearch, pk=pk, owner=request.user)
+    return get_object_or_404(SavedSearch, pk=pk, owner=signed_in_user(request))
 
 
 @login_required
 def search_list(request: HttpRequest) -> HttpResponse:
-    searches = SavedSearch.objects.filter(owner=request.user)
+    searches = SavedSearch.objects.filter(owner=signed_in_user(request))
     return render(request, "accounts/searches.html", {"searches": searches})
 
 
@@ -154,7 +163,9 @@ def search_save(request: HttpRequest) -> HttpResponse:
     form = SavedSearchForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        saved = save_search(owner=request.user, name=data["name"], query=as_params(data["query"]), frequency=data["frequency"])
+        saved = save_search(
+            owner=signed_in_user(request), name=data["name"], query=as_params(data["query"]), frequency=data["frequency"]
+        )
         messages.success(request, f"Saved “{saved.name}”.")
         return redirect("accounts:searches")
     return render(request, "accounts/search_edit.html", {"form": form, "search": None}, status=400)
@@ -205,5 +216,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         turn_alerts_off(search)
         return render(request, "accounts/unsubscribe.html", {"search": search, "done": True})
-    return render(request, "accounts/unsubscribe.html", {"search": search, "action": reverse("accounts:unsubscribe", args=[token])})
-
+    return render(
+        request, "accounts/unsubscribe.html", {"search": search, "action": reverse("accounts:unsubscribe", args=[token])}
+    )

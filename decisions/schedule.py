@@ -22,9 +22,7 @@ class Job:
     description: str = field(default="", compare=False)
 
 
-JOBS: tuple[Job, ...] = (
-    Job("send_alerts", timedelta(minutes=5), ("send_alerts",), "e-mail the due saved-search digests"),
-)
+JOBS: tuple[Job, ...] = (Job("send_alerts", timedelta(minutes=5), ("send_alerts",), "e-mail the due saved-search digests"),)
 
 # The two keys of the session-level advisory lock that makes one scheduler the active one.
 SCHEDULER_LOCK = (LOCK_NAMESPACE, 0x5343)  # "SC"

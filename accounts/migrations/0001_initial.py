@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,45 +14,70 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='SavedSearch',
+            name="SavedSearch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="The owner's name for the search.", max_length=120)),
-                ('query', models.TextField(blank=True, help_text="The search's query string, validated and normalised (no page).")),
-                ('frequency', models.CharField(choices=[('daily', 'Daily'), ('weekly', 'Weekly'), ('off', 'Off (no e-mail)')], default='daily', max_length=6)),
-                ('digest_point', models.BigIntegerField(help_text="Where the next digest starts, in the archive's order of entry.")),
-                ('next_digest_at', models.DateTimeField(blank=True, help_text='When the next digest is due.', null=True)),
-                ('last_digest_at', models.DateTimeField(blank=True, help_text='When the last digest was made.', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saved_searches', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="The owner's name for the search.", max_length=120)),
+                (
+                    "query",
+                    models.TextField(blank=True, help_text="The search's query string, validated and normalised (no page)."),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("daily", "Daily"), ("weekly", "Weekly"), ("off", "Off (no e-mail)")],
+                        default="daily",
+                        max_length=6,
+                    ),
+                ),
+                (
+                    "digest_point",
+                    models.BigIntegerField(help_text="Where the next digest starts, in the archive's order of entry."),
+                ),
+                ("next_digest_at", models.DateTimeField(blank=True, help_text="When the next digest is due.", null=True)),
+                ("last_digest_at", models.DateTimeField(blank=True, help_text="When the last digest was made.", null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="saved_searches", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Digest',
+            name="Digest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('made_at', models.DateTimeField(auto_now_add=True)),
-                ('from_point', models.BigIntegerField()),
-                ('to_point', models.BigIntegerField()),
-                ('letters', models.PositiveIntegerField(help_text='New letters matching the search in this window.')),
-                ('listed', models.PositiveSmallIntegerField(help_text='Letters listed in the e-mail (at most 50).')),
-                ('message_id', models.CharField(help_text='Message-ID of the e-mail.', max_length=200)),
-                ('saved_search', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='digests', to='accounts.savedsearch')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("made_at", models.DateTimeField(auto_now_add=True)),
+                ("from_point", models.BigIntegerField()),
+                ("to_point", models.BigIntegerField()),
+                ("letters", models.PositiveIntegerField(help_text="New letters matching the search in this window.")),
+                ("listed", models.PositiveSmallIntegerField(help_text="Letters listed in the e-mail (at most 50).")),
+                ("message_id", models.CharField(help_text="Message-ID of the e-mail.", max_length=200)),
+                (
+                    "saved_search",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="digests", to="accounts.savedsearch"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-made_at'],
+                "ordering": ["-made_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='savedsearch',
-            index=models.Index(condition=models.Q(('frequency', 'off'), _negated=True), fields=['next_digest_at'], name='saved_search_due'),
+            model_name="savedsearch",
+            index=models.Index(
+                condition=models.Q(("frequency", "off"), _negated=True), fields=["next_digest_at"], name="saved_search_due"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='digest',
-            constraint=models.UniqueConstraint(fields=('saved_search', 'from_point'), name='digest_window_once'),
+            model_name="digest",
+            constraint=models.UniqueConstraint(fields=("saved_search", "from_point"), name="digest_window_once"),
         ),
     ]

@@ -178,7 +178,10 @@ def test_a_run_killed_before_sending_loses_nothing(smtp: Inbox) -> None:
     search = saved({"q": "acupuncture"})
     key = letter("Acupuncture 6 sessions")
     make_due(search)
-    with mock.patch("accounts.mail.EmailMultiAlternatives.send", side_effect=ConnectionRefusedError), pytest.raises(ConnectionRefusedError):
+    with (
+        mock.patch("accounts.mail.EmailMultiAlternatives.send", side_effect=ConnectionRefusedError),
+        pytest.raises(ConnectionRefusedError),
+    ):
         send_digest(search.pk)
     assert smtp.messages == []
     call_command("send_alerts")
@@ -212,7 +215,9 @@ def test_the_one_click_unsubscribe_works_without_signing_in_and_only_when_signed
 
     token = url.rstrip("/").rsplit("/", 1)[1]
     tampered = url.replace(token, token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
-    assert client.post(tampered, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded").status_code == 404
+    assert (
+        client.post(tampered, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded").status_code == 404
+    )
     search.refresh_from_db()
     assert search.frequency == "daily"
 

@@ -39,18 +39,26 @@ def test_the_list_page_offers_to_save_the_search_shown(client: Client, archive: 
     assert 'name="query" value="q=acupuncture&amp;outcome=upheld"' in page
 
     response = client.post(
-        reverse("accounts:search_save"), {"name": "Acupuncture upheld", "frequency": "weekly", "query": "q=acupuncture&outcome=upheld&page=2"}
+        reverse("accounts:search_save"),
+        {"name": "Acupuncture upheld", "frequency": "weekly", "query": "q=acupuncture&outcome=upheld&page=2"},
     )
     assert response.status_code == 302
     saved = SavedSearch.objects.get()
-    assert (saved.owner, saved.name, saved.query, saved.frequency) == (owner, "Acupuncture upheld", "q=acupuncture&outcome=upheld", "weekly")
+    assert (saved.owner, saved.name, saved.query, saved.frequency) == (
+        owner,
+        "Acupuncture upheld",
+        "q=acupuncture&outcome=upheld",
+        "weekly",
+    )
     listing = client.get(reverse("accounts:searches")).content.decode()
     assert "Acupuncture upheld" in listing and "Words: acupuncture" in listing and "Weekly" in listing
 
 
 def test_saving_an_invalid_search_says_which_field(client: Client) -> None:
     client.force_login(user("ada@example.org"))
-    response = client.post(reverse("accounts:search_save"), {"name": "x", "frequency": "daily", "query": "decided_from=yesterday"})
+    response = client.post(
+        reverse("accounts:search_save"), {"name": "x", "frequency": "daily", "query": "decided_from=yesterday"}
+    )
     assert response.status_code == 400
     assert "decided_from" in response.content.decode()
     assert not SavedSearch.objects.exists()
@@ -72,7 +80,12 @@ def test_another_users_searches_are_not_found(client: Client) -> None:
     saved = save_search(owner=owner, name="private", query={"q": "fusion"}, frequency="daily")
     client.force_login(intruder)
     assert client.get(reverse("accounts:search", args=[saved.pk])).status_code == 404
-    assert client.post(reverse("accounts:search", args=[saved.pk]), {"name": "mine now", "frequency": "off", "query": ""}).status_code == 404
+    assert (
+        client.post(
+            reverse("accounts:search", args=[saved.pk]), {"name": "mine now", "frequency": "off", "query": ""}
+        ).status_code
+        == 404
+    )
     assert client.post(reverse("accounts:search_delete", args=[saved.pk])).status_code == 404
     assert "private" not in client.get(reverse("accounts:searches")).content.decode()
     saved.refresh_from_db()

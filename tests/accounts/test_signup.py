@@ -76,7 +76,9 @@ def test_a_forged_or_expired_link_is_refused(client: Client, settings: Any) -> N
     assert client.get(reverse("accounts:signup_confirm", args=[forged])).status_code == 400
     settings.PASSWORD_RESET_TIMEOUT = -1  # every link is older than that
     real = signing.dumps({"email": "eve@example.org"}, salt=SIGNUP_SALT, compress=True)
-    response = client.post(reverse("accounts:signup_confirm", args=[real]), {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    response = client.post(
+        reverse("accounts:signup_confirm", args=[real]), {"new_password1": PASSWORD, "new_password2": PASSWORD}
+    )
     assert response.status_code == 400
     assert not get_user_model().objects.exists()
 
@@ -111,7 +113,9 @@ def test_sign_in_attempts_against_one_address_are_limited_from_any_client(settin
     settings.IMR_ACCOUNT_RATE = "3/hour"
     user("target@example.org")
     codes = [
-        Client(REMOTE_ADDR=f"10.0.0.{n}").post(reverse("accounts:login"), {"username": "target@example.org", "password": "guess"}).status_code
+        Client(REMOTE_ADDR=f"10.0.0.{n}")
+        .post(reverse("accounts:login"), {"username": "target@example.org", "password": "guess"})
+        .status_code
         for n in range(4)
     ]
     assert codes == [200, 200, 200, 429]

@@ -37,13 +37,15 @@ class Command(BaseCommand):
     help = "Run the periodic jobs (decisions/schedule.py); at most one scheduler is active at a time."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--once", action="store_true", help="Run every job once (if this scheduler is the active one), then exit.")
+        parser.add_argument(
+            "--once", action="store_true", help="Run every job once (if this scheduler is the active one), then exit."
+        )
         parser.add_argument("--tick", type=float, default=TICK_SECONDS, help="Seconds between checks (default 5).")
 
     def handle(self, *args: Any, once: bool, tick: float, **options: Any) -> None:
         signal.signal(signal.SIGTERM, stop)
         jobs = [Running(job, time.monotonic()) for job in JOBS]
-        active = False
+        active: bool | None = None  # unknown until the first check, which is reported either way
         try:
             while True:
                 active = self.hold_lock(was_active=active)
@@ -59,7 +61,7 @@ class Command(BaseCommand):
             for running in jobs:
                 end_child(running.process)
 
-    def hold_lock(self, *, was_active: bool) -> bool:
+    def hold_lock(self, *, was_active: bool | None) -> bool:
         """True while this process holds the lock (taking it when free). A lost connection loses it."""
         try:
             with connection.cursor() as cursor:
@@ -74,7 +76,11 @@ class Command(BaseCommand):
             self.stderr.write(f"Scheduler: database unavailable ({error}); retrying.")
             return False
         if active != was_active:
-            self.stdout.write("Scheduler active: running " + ", ".join(job.name for job in JOBS) if active else "Scheduler standing by: another is active.")
+            self.stdout.write(
+                f"Scheduler active: running {', '.join(j.name for j in JOBS)}"
+                if active
+                else "Scheduler standing by: another is active."
+            )
         return active
 
     def start_due(self, jobs: list[Running]) -> None:
