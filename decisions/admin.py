@@ -54,7 +54,7 @@ class CaseAdmin(admin.ModelAdmin):
     list_select_related = ("reviewer",)
     raw_id_fields = ("reviewer", "document")
     # Derived from the items by the database (migration 0012): shown, never edited here.
-    readonly_fields = ("item_count", "overturned_count", "search_vector", "created_at", "updated_at")
+    readonly_fields = ("item_count", "overturned_count", "search_vector", "created_at", "updated_at", "entered_xact")
     exclude = ("search_requests", "search_rationales")
     inlines = [DisputedItemInline]
     show_full_result_count = False

@@ -211,6 +211,14 @@ class Case(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, help_text="When the letter entered the archive.")
     updated_at = models.DateTimeField(auto_now=True, help_text="When it was last (re)parsed.")
+    # Set by the database (migration 0018), never by the application: PostgreSQL's id of the
+    # transaction that inserted the row (pg_current_xact_id, 64 bits, never wraps), kept on updates.
+    # Alerts read letters in the order of these ids up to the oldest transaction still running, so a
+    # letter whose ingest commits late is listed in the next digest rather than skipped, and once
+    # (a timestamp taken before the commit could not tell them that). 0: entered before alerts existed.
+    entered_xact = models.BigIntegerField(
+        default=0, editable=False, help_text="The database transaction that added the letter (for alerts)."
+    )
 
     class Meta:
         # The order of case_search_newest, so lists in the admin and the site share one index.
@@ -233,6 +241,8 @@ class Case(models.Model):
             ),
             # Part of the archive version that tells the in-memory facet index to rebuild (decisions/facets.py).
             models.Index(fields=["updated_at"], name="case_updated"),
+            # Alerts: the letters that entered between two digests.
+            models.Index(fields=["entered_xact"], name="case_entered"),
         ]
 
     def __str__(self) -> str:

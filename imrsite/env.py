@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,3 +45,34 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+EMAIL_URL_SCHEMES = {"smtp": (25, False, False), "smtp+tls": (587, True, False), "smtp+ssl": (465, False, True)}
+
+
+def email_url(name: str) -> dict[str, object] | None:
+    """Django's SMTP settings from a URL: ``smtp://user:password@host:port`` (plain), ``smtp+tls://``
+    (STARTTLS, port 587 by default) or ``smtp+ssl://`` (TLS from the start, port 465). User and
+    password are percent-decoded. None when the variable is unset or empty."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    url = urlsplit(raw)
+    if url.scheme not in EMAIL_URL_SCHEMES:
+        raise ImproperlyConfigured(f"{name} must start with one of {', '.join(s + '://' for s in EMAIL_URL_SCHEMES)}")
+    if not url.hostname:
+        raise ImproperlyConfigured(f"{name} names no host: use {url.scheme}://user:password@host:port")
+    default_port, use_tls, use_ssl = EMAIL_URL_SCHEMES[url.scheme]
+    try:
+        port = url.port or default_port
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a port that is not a number") from None
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": url.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(url.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(url.password or ""),
+        "EMAIL_USE_TLS": use_tls,
+        "EMAIL_USE_SSL": use_ssl,
+    }

@@ -17,7 +17,7 @@ from django.core.checks.security.base import SECRET_KEY_INSECURE_PREFIX, SECRET_
 from django.core.exceptions import ImproperlyConfigured
 
 from imrsite.embedded.server import EmbeddedServer
-from imrsite.env import envbool, envint, envlist, envstr
+from imrsite.env import email_url, envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "decisions",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +163,51 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Accounts (accounts/): the e-mail address is the user name; sign-in and sign-out pages of our own.
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:searches"
+LOGOUT_REDIRECT_URL = "decisions:list"
+PASSWORD_RESET_TIMEOUT = envint("IMR_ACCOUNT_LINK_HOURS", 72, minimum=1) * 3600  # reset and sign-up links
+# Sign-up, sign-in and password reset: attempts per client address and per e-mail address, counted in
+# the shared cache table like the API's throttle (decisions/throttling.py).
+IMR_ACCOUNT_RATE = envstr("IMR_ACCOUNT_RATE", "20/hour")
+# The site's address as e-mails link to it (alerts are sent by a command, outside any request).
+IMR_SITE_URL = envstr("IMR_SITE_URL", f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+
+
+def _email() -> dict[str, object]:
+    """SMTP from EMAIL_URL, else from DJANGO_EMAIL_HOST and its companions, else files under IMR_DATA_DIR/mail/."""
+    from_url = email_url("EMAIL_URL")
+    if from_url:
+        return from_url
+    host = envstr("DJANGO_EMAIL_HOST")
+    if host:
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": host,
+            "EMAIL_PORT": envint("DJANGO_EMAIL_PORT", 25, minimum=1),
+            "EMAIL_HOST_USER": envstr("DJANGO_EMAIL_HOST_USER"),
+            "EMAIL_HOST_PASSWORD": envstr("DJANGO_EMAIL_HOST_PASSWORD"),
+            "EMAIL_USE_TLS": envbool("DJANGO_EMAIL_USE_TLS", False),
+            "EMAIL_USE_SSL": envbool("DJANGO_EMAIL_USE_SSL", False),
+        }
+    return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(DATA_DIR / "mail")}
+
+
+_MAIL = _email()
+EMAIL_BACKEND = str(_MAIL["EMAIL_BACKEND"])
+EMAIL_FILE_PATH = str(_MAIL.get("EMAIL_FILE_PATH", DATA_DIR / "mail"))
+EMAIL_HOST = str(_MAIL.get("EMAIL_HOST", "localhost"))
+EMAIL_PORT = int(str(_MAIL.get("EMAIL_PORT", 25)))
+EMAIL_HOST_USER = str(_MAIL.get("EMAIL_HOST_USER", ""))
+EMAIL_HOST_PASSWORD = str(_MAIL.get("EMAIL_HOST_PASSWORD", ""))
+EMAIL_USE_TLS = bool(_MAIL.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_MAIL.get("EMAIL_USE_SSL", False))
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("DJANGO_EMAIL_USE_TLS and DJANGO_EMAIL_USE_SSL cannot both be on: choose STARTTLS or TLS")
+EMAIL_TIMEOUT = envint("DJANGO_EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = envstr("DJANGO_DEFAULT_FROM_EMAIL", "IMR decision archive <noreply@localhost>")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Los_Angeles"

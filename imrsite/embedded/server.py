@@ -17,7 +17,7 @@ an older version, with ``trust`` in its pg_hba.conf, is switched over on its nex
 Who starts the server: any program that needs a connection, except the long-running services,
 which use the server an operator runs and never restart one that was stopped on purpose: the
 web entry point ``imrsite.wsgi`` (gunicorn; ``runserver`` may start it once, for its start-up
-checks, but its requests never do) and ``db_worker``. A program that started the server on
+checks, but its requests never do), ``db_worker`` and ``run_scheduler``. A program that started the server on
 demand stops it when it exits, unless another program is connected to it.
 """
 
@@ -52,7 +52,7 @@ PASSWORD_FILE_NAME = "pg_password"
 # The first line of a pg_hba.conf written here; it names the password it was written for.
 HBA_MARKER = "# imr-embedded: scram-sha-256 for the password with sha256 "
 # Long-running `manage.py` services: they wait for the server, never start it.
-SERVICE_COMMANDS = frozenset({"db_worker"})
+SERVICE_COMMANDS = frozenset({"db_worker", "run_scheduler"})
 
 
 # Data folders whose server this process started (so a test run can stop what it started).
@@ -73,7 +73,7 @@ def refuse_to_start() -> None:
 
 
 def may_start_on_demand(argv: list[str] | None = None) -> bool:
-    """False once the web entry point was loaded, and for `manage.py db_worker`."""
+    """False once the web entry point was loaded, and for the services (`manage.py db_worker`, `run_scheduler`)."""
     argv = sys.argv if argv is None else argv
     if _starting_refused:
         return False

@@ -15,8 +15,14 @@ def compose() -> dict[str, Any]:
     return yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
 
 
-def test_it_has_the_database_web_and_worker_services(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"db", "web", "worker"}
+def test_it_has_the_database_web_worker_and_scheduler_services(compose: dict[str, Any]) -> None:
+    assert set(compose["services"]) == {"db", "web", "worker", "scheduler"}
+
+
+def test_the_scheduler_runs_the_periodic_jobs_against_the_same_database(compose: dict[str, Any]) -> None:
+    scheduler, web = compose["services"]["scheduler"], compose["services"]["web"]
+    assert scheduler["command"] == "python manage.py run_scheduler"
+    assert scheduler["environment"] == web["environment"]
 
 
 def test_the_database_is_official_postgres_with_a_volume_and_healthcheck(compose: dict[str, Any]) -> None:

@@ -33,7 +33,7 @@ SAMPLE_SEED = 2013
 SAMPLE_BATCH = 100  # letters written per transaction, as the ingest command does
 ADMIN_USERNAME = "admin"
 WORKER_CHECK_SECONDS = 1
-WORKER_RESTART_SECONDS = 5  # at most one restart of the task worker in this time
+WORKER_RESTART_SECONDS = 5  # at most one restart of the task worker (or the scheduler) in this time
 
 
 class Command(BaseCommand):
@@ -108,7 +108,8 @@ class Command(BaseCommand):
         self.stdout.write("This password is shown only now; change it with: python manage.py changepassword admin")
 
     def serve(self, host: str, port: int, workers: int) -> None:
-        """gunicorn for the site and one task worker for large uploads, until Ctrl-C."""
+        """gunicorn for the site, one task worker for large uploads and the scheduler of periodic
+        jobs (alerts), until Ctrl-C."""
         web = [
             sys.executable, "-m", "gunicorn", "imrsite.wsgi:application",
             "--bind", f"{host}:{port}",
@@ -116,30 +117,45 @@ class Command(BaseCommand):
             "--access-logfile", "-",
             "--graceful-timeout", "5",
         ]  # fmt: skip
-        worker = [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "2"]
+        services = {
+            "worker": [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "2"],
+            "scheduler": [sys.executable, "manage.py", "run_scheduler"],
+        }
         url = f"http://{host}:{port}/decisions/"
+        self.describe_mail()
         self.stdout.write(self.style.SUCCESS(f"Serving the IMR decision archive at {url} (Ctrl-C to stop)"))
         self.stdout.flush()
-        processes = {"web": start_process(web), "worker": start_process(worker)}
+        processes = {"web": start_process(web), **{name: start_process(command) for name, command in services.items()}}
         signal.signal(signal.SIGTERM, interrupt)
         try:
-            self.keep_worker_running(processes, worker)
+            self.keep_services_running(processes, services)
         except KeyboardInterrupt:
-            self.stdout.write("\nStopping the web server and the worker...")
+            self.stdout.write("\nStopping the web server, the worker and the scheduler...")
         finally:
             for process in processes.values():
                 stop_process(process)
 
-    def keep_worker_running(self, processes: dict[str, subprocess.Popen[bytes]], worker: list[str]) -> None:
-        """Until the web server ends: a task worker that stopped (the database was stopped) is started again."""
-        last_start = time.monotonic()
+    def keep_services_running(self, processes: dict[str, subprocess.Popen[bytes]], services: dict[str, list[str]]) -> None:
+        """Until the web server ends: a task worker or scheduler that stopped (the database was stopped)
+        is started again."""
+        last_start = dict.fromkeys(services, time.monotonic())
         while processes["web"].poll() is None:
             time.sleep(WORKER_CHECK_SECONDS)
-            exit_status = processes["worker"].poll()
-            restart_due = time.monotonic() - last_start > WORKER_RESTART_SECONDS
-            if exit_status is not None and restart_due and self.database_is_up():
-                self.stderr.write(f"The task worker stopped (exit {exit_status}); starting it again.")
-                processes["worker"], last_start = start_process(worker), time.monotonic()
+            for name, command in services.items():
+                exit_status = processes[name].poll()
+                restart_due = time.monotonic() - last_start[name] > WORKER_RESTART_SECONDS
+                if exit_status is not None and restart_due and self.database_is_up():
+                    self.stderr.write(f"The {name} stopped (exit {exit_status}); starting it again.")
+                    processes[name], last_start[name] = start_process(command), time.monotonic()
+
+    def describe_mail(self) -> None:
+        if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+            self.stdout.write(
+                f"E-mail (sign-up links, alerts) is written as files to {settings.EMAIL_FILE_PATH}/ "
+                "(set EMAIL_URL to send it by SMTP)."
+            )
+        else:
+            self.stdout.write(f"E-mail is sent through {settings.EMAIL_HOST}:{settings.EMAIL_PORT}.")
 
     def database_is_up(self) -> bool:
         return not settings.EMBEDDED_DATABASE or EmbeddedServer(settings.DATA_DIR).is_running()
