@@ -617,9 +617,10 @@ class FacetIndex:
 
     def word_matches(self, cleaned: Mapping[str, Any]) -> tuple[tuple[Mask, npt.NDArray[np.float64]] | None, Mask | None]:
         """The letters the words match (with their ranks) and the items holding the words, read at once."""
-        query = search_query(cleaned)
+        # The excluded words hold for the letter, so for its items too (see filters.item_words).
+        query = search_query(cleaned, excluded_words=False)
         if query is None:
-            return None, None
+            return self.text_matches(cleaned), None
         if self.id_halves() is None or connection.in_atomic_block:  # one after the other, under one plan setting
             with transaction.atomic(), planner_settings(PLAN_BY_GIN_BITMAP):
                 return self.text_matches(cleaned, planned=True), self.item_word_matches(query, planned=True)

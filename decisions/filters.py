@@ -113,8 +113,9 @@ def searched_items(cleaned: Mapping[str, Any], exclude: Collection[str] = ()) ->
 
 
 def item_words(cleaned: Mapping[str, Any], exclude: Collection[str] = ()) -> Q | None:
-    """The words of ``q`` in the item's own text (its request, class words and rationale)."""
-    query = search_query(cleaned) if "q" not in exclude else None
+    """The words of ``q`` in the item's own text (its request, class words and rationale); the
+    excluded words are left to the letter's condition (no item of a letter without them holds them)."""
+    query = search_query(cleaned, excluded_words=False) if "q" not in exclude else None
     return Q(search_vector=query) if query is not None else None
 
 

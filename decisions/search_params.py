@@ -381,13 +381,19 @@ def clean_sort(form: forms.Form, cleaned: dict[str, Any]) -> None:
 # --- SQL conditions ----------------------------------------------------------------------------------
 
 
-def search_query(cleaned: Cleaned) -> SearchQuery | None:
-    """The words of a search as one PostgreSQL text query (each term through the search configuration)."""
+def search_query(cleaned: Cleaned, *, excluded_words: bool = True) -> SearchQuery | None:
+    """The words of a search as one PostgreSQL text query (each term through the search configuration).
+
+    ``excluded_words=False`` leaves out the ``-excluded`` words: for an item of a letter the whole
+    query already matched, which holds none of them (a cheaper query: no check of the item's words).
+    """
     words: query.WordQuery | None = cleaned.get("words")
     if not cleaned.get("q") or not words:
         return None
     combined: SearchQuery | None = None
     for clause in words.clauses:
+        if clause.negated and not excluded_words:
+            continue
         either = reduce(operator.or_, (term_query(term) for term in clause.terms))
         either = ~either if clause.negated else either
         combined = either if combined is None else combined & either
