@@ -10,7 +10,10 @@ of a treatment subcategory — and is judged against those labels: recall is the
 letters the search finds, precision the share of found letters that are among them (a letter
 that only mentions the word in passing counts against precision). Each query runs twice: with
 the words only (``exact``) and with the other names of the same thing (the default), so the
-figures show what the vocabulary of ``decisions.query`` adds. Prints JSON.
+figures show what the vocabulary of ``decisions.query`` adds. At the item level, the items the
+search counts (those whose own request or rationale holds the words) are judged against the
+labelled items, beside every item of the letters it finds (what a word search counted before).
+Prints JSON.
 """
 
 from __future__ import annotations
@@ -78,21 +81,25 @@ def ingest_letters() -> None:
             print(f"{path.name}: {result.message}", file=sys.stderr)
 
 
-def judged_letters() -> dict[tuple[str, str], set[str]]:
-    """For each (kind, value): the case keys of the letters with an item so labelled."""
+def judged_items() -> dict[tuple[str, str], set[tuple[str, int]]]:
+    """For each (kind, value): the (case key, position) of the items so labelled."""
     keys = {}
     for line in (LETTERS / "labels.jsonl").read_text().splitlines():
         label = json.loads(line)
         keys[label["file"]] = label.get("case_number") or f"L-{label['sha256'][:12]}"
-    relevant: dict[tuple[str, str], set[str]] = defaultdict(set)
+    relevant: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
     for line in (LETTERS / "categories.jsonl").read_text().splitlines():
         item = json.loads(line)
-        key = keys[item["file"]]
-        relevant[("category", item["category"])].add(key)
-        relevant[("subcategory", item["subcategory"])].add(key)
+        at = (keys[item["file"]], item["position"])
+        relevant[("category", item["category"])].add(at)
+        relevant[("subcategory", item["subcategory"])].add(at)
         for ingredient in item.get("ingredients", []):
-            relevant[("ingredient", ingredient)].add(key)
+            relevant[("ingredient", ingredient)].add(at)
     return relevant
+
+
+def letters_of(items: set[tuple[str, int]]) -> set[str]:
+    return {key for key, _ in items}
 
 
 def found(words: str, exact: bool) -> set[str]:
@@ -105,7 +112,21 @@ def found(words: str, exact: bool) -> set[str]:
     return set(filter_cases(Case.objects.all(), cleaned).values_list("key", flat=True))
 
 
-def scores(retrieved: set[str], relevant: set[str]) -> dict[str, float | None]:
+def items_counted(words: str) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+    """The items a search (expanded) counts, and every item of the letters it finds (what it counted before
+    a word search's items were the items holding the words)."""
+    from decisions.filters import cleaned_params
+    from decisions.models import DisputedItem
+    from decisions.selectors import matching_items
+
+    cleaned, _ = cleaned_params({"q": words})
+    counted = set(matching_items(cleaned).values_list("case__key", "position"))
+    letters = found(words, exact=False)
+    every = set(DisputedItem.objects.filter(case__key__in=letters).values_list("case__key", "position"))
+    return counted, every
+
+
+def scores(retrieved: set[Any], relevant: set[Any]) -> dict[str, float | None]:
     hits = len(retrieved & relevant)
     return {
         "recall": round(hits / len(relevant), 3) if relevant else None,
@@ -128,22 +149,29 @@ def main() -> None:
         raise SystemExit(f"{LETTERS} is absent: the real letters are needed for this benchmark")
     use_database(args.database)
     ingest_letters()
-    relevant = judged_letters()
+    relevant_items = judged_items()
     rows = []
     for words, judged_by in QUERIES:
-        wanted = relevant.get(judged_by, set())
+        wanted_items = relevant_items.get(judged_by, set())
+        wanted = letters_of(wanted_items)
         row: dict[str, Any] = {"query": words, "relevant": len(wanted), "judged_by": "=".join(judged_by)}
         for mode, exact in (("words_only", True), ("expanded", False)):
             retrieved = found(words, exact)
             row[mode] = {"found": len(retrieved), **scores(retrieved, wanted)}
+        counted, every = items_counted(words)
+        row["items_holding_the_words"] = {"found": len(counted), **scores(counted, wanted_items)}
+        row["every_item_of_the_letters"] = {"found": len(every), **scores(every, wanted_items)}
         rows.append(row)
     judged = [row for row in rows if row["relevant"]]
     print(json.dumps({
-        "letters": len(set().union(*relevant.values())),
+        "letters": len(letters_of(set().union(*relevant_items.values()))),
         "queries": len(rows),
         "queries_with_relevant_letters": len(judged),
         "words_only": summary(judged, "words_only"),
         "expanded": summary(judged, "expanded"),
+        # Item level (expanded words): the items the search counts, against every item of its letters.
+        "items_holding_the_words": summary(judged, "items_holding_the_words"),
+        "every_item_of_the_letters": summary(judged, "every_item_of_the_letters"),
         "per_query": rows,
     }, indent=2))  # fmt: skip
 
