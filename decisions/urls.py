@@ -11,6 +11,8 @@ urlpatterns = [
     path("decisions/export.csv", views.export_csv, name="export"),
     path("decisions/<casekey:key>/", views.case_detail, name="detail"),
     path("decisions/<casekey:key>/original", views.case_original, name="original"),
+    path("statistics/", views.statistics_page, name="statistics"),
+    path("statistics/export.csv", views.statistics_csv, name="statistics-export"),
     path("guidelines/", views.guideline_list, name="guidelines"),
     path("guidelines/<slug:slug>/", views.guideline_detail, name="guideline"),
 ]

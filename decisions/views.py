@@ -20,18 +20,21 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from decisions.converters import canonical_key
-from decisions.export import csv_lines, export_filename
+from decisions.export import csv_lines, export_filename, statistics_csv_lines, statistics_filename
 from decisions.models import Case, Guideline, SourceDocument
 from decisions.selectors import (
     MAX_PAGES,
     case_for_detail,
+    filter_chips,
     guideline_summaries,
     guideline_summary,
     highlight_letter,
+    lookups,
     neighbours,
     search_cases,
     validate_search,
 )
+from decisions.statistics import DIMENSIONS, statistics_by, statistics_of
 from decisions.throttling import SharedAnonRateThrottle
 
 
@@ -167,3 +170,25 @@ def guideline_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "origin_params": params,  # letters opened here step through this guideline's search
     }
     return render(request, "decisions/guideline.html", context)
+
+
+@require_safe
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    result = statistics_of(request.GET)
+    chips = filter_chips(result.search.cleaned, request.GET, lookups()) if result.is_valid else []
+    context = {"result": result, "chips": chips, "dimensions": DIMENSIONS}
+    return render(request, "decisions/statistics.html", context, status=200 if result.is_valid else 400)
+
+
+@require_safe
+def statistics_csv(request: HttpRequest) -> HttpResponse:
+    refused = throttled(request)
+    if refused is not None:
+        return refused
+    result = statistics_by(request.GET, request.GET.get("by") or "year")
+    if result.errors:
+        lines = [f"{field}: {'; '.join(messages)}" for field, messages in result.errors.items()]
+        return HttpResponse("\n".join(["These statistics cannot be exported:", *lines, ""]), status=400, content_type="text/plain")
+    response = HttpResponse("".join(statistics_csv_lines(result)), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{statistics_filename(result)}"'
+    return response
