@@ -43,7 +43,7 @@ from decisions.search_params import (
     is_set,
     selected,
 )
-from decisions.selectors import Lookups, Search, lookups, query_string, validate_search
+from decisions.selectors import Chip, Lookups, Search, filter_chips, lookups, query_string, validate_search
 
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
 TOO_FEW = 10  # groups with fewer items are marked too few to judge
@@ -493,6 +493,7 @@ def treatment_by_specialty(selection: Selection, labels: Lookups, search: QueryD
         MatrixRow(treatments[row], treatment_labels.get(treatments[row], treatments[row]), [cell(row, column) for column in top_columns])
         for row in top_rows
     ]
+    rows = [row for row in rows if any(not cell.rate.too_few for cell in row.cells)]  # a row of blanks says nothing
     columns = [(specialties[column], specialty_labels.get(specialties[column], specialties[column])) for column in top_columns]
     return Matrix(columns, rows)
 
@@ -524,6 +525,7 @@ class Statistics:
     quarters: list[Group] = field(default_factory=list)
     timing: list[TimingRow] = field(default_factory=list)
     matrix: Matrix | None = None
+    chips: list[Chip] = field(default_factory=list)
     href: str = ""  # the search's letters
     overturned_href: str = ""
     archive_href: str = ""
@@ -543,6 +545,7 @@ def statistics_of(params: QueryDict) -> Statistics:
     index = current_index()
     labels = lookups(index)
     selection = select(index, search.cleaned)
+    page.chips = filter_chips(search.cleaned, params, labels)
     page.total, page.letters = selection.rate(), int(selection.letters.sum())
     page.href, page.overturned_href = search_link(params, {}), search_link(params, overturned_params(search.cleaned))
     page.archive_href, page.archive_overturned_href = search_link(QueryDict(), {}), search_link(QueryDict(), overturned_params({}))

@@ -25,16 +25,14 @@ from decisions.models import Case, Guideline, SourceDocument
 from decisions.selectors import (
     MAX_PAGES,
     case_for_detail,
-    filter_chips,
     guideline_summaries,
     guideline_summary,
     highlight_letter,
-    lookups,
     neighbours,
     search_cases,
     validate_search,
 )
-from decisions.statistics import DIMENSIONS, statistics_by, statistics_of
+from decisions.statistics import statistics_by, statistics_of
 from decisions.throttling import SharedAnonRateThrottle
 
 
@@ -175,8 +173,7 @@ def guideline_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def statistics_page(request: HttpRequest) -> HttpResponse:
     result = statistics_of(request.GET)
-    chips = filter_chips(result.search.cleaned, request.GET, lookups()) if result.is_valid else []
-    context = {"result": result, "chips": chips, "dimensions": DIMENSIONS}
+    context = {"result": result, "chips": result.chips}
     return render(request, "decisions/statistics.html", context, status=200 if result.is_valid else 400)
 
 
