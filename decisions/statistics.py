@@ -29,7 +29,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from decisions.facets import NULL_DAY, FacetIndex, Mask, current_index, fetch_columns
-from decisions.models import Outcome
+from decisions.models import CitedBy, DisputedItem, Guideline, Outcome
 from decisions.search_params import (
     AGE,
     DECIDED,
@@ -600,3 +600,62 @@ def rate_of(index: FacetIndex, cleaned: Mapping[str, Any]) -> Rate:
 
 def dimension_names() -> Sequence[str]:
     return tuple(DIMENSIONS_BY_NAME)
+
+
+# --- a letter's page: how requests like each of its items were decided ---------------------------
+
+
+@dataclass
+class LikeThis:
+    """How the items of one kind were decided: ``what`` they share, their rate, links to their letters."""
+
+    what: str
+    rate: Rate
+    href: str
+    overturned_href: str
+
+
+def like_params(item: DisputedItem) -> dict[str, str]:
+    """The search for items of the same kind: subcategory (or treatment), drug ingredient, body region."""
+    params = {"treatment": item.treatment_category}
+    if item.treatment_subcategory:
+        params["subcategory"] = item.treatment_subcategory
+    if item.ingredients and item.treatment_category == "medication":
+        params["drug"] = item.ingredients[0]
+    if item.body_region:
+        params["body_region"] = item.body_region
+    return params
+
+
+def reviewer_guideline(item: DisputedItem) -> Guideline | None:
+    """The first guideline the IMR reviewer relied on for the item (from its prefetched citations)."""
+    cited = [citation for citation in item.citations.all() if citation.role == CitedBy.REVIEWER]
+    return min(cited, key=lambda citation: citation.position).guideline if cited else None
+
+
+def like_this(index: FacetIndex, params: dict[str, str], cleaned: Mapping[str, Any], what: str) -> LikeThis:
+    rate = rate_of(index, cleaned)
+    search = QueryDict(mutable=True)
+    return LikeThis(what, rate, search_link(search, params), search_link(search, combined(params, overturned_params({}))))
+
+
+def requests_like(item: DisputedItem, index: FacetIndex, labels: Lookups) -> list[LikeThis]:
+    """For one item: items of its kind (subcategory, drug, region), then those also decided on its
+    reviewer's guideline. Empty for an item without a treatment category."""
+    if not item.treatment_category:
+        return []
+    params = like_params(item)
+    search = validate_search(params)
+    if not search.is_valid:
+        return []
+    kind = labels["subcategories"].get(f"{item.treatment_category}/{item.treatment_subcategory}") or labels["categories"].get(
+        item.treatment_category, item.treatment_category
+    )
+    parts = [kind, *([params["drug"]] if "drug" in params else []), *([labels["body_regions"][item.body_region]] if item.body_region in labels["body_regions"] else [])]
+    lines = [like_this(index, params, search.cleaned, " · ".join(parts))]
+    guideline = reviewer_guideline(item)
+    if guideline is not None:
+        # clean_guideline's reading of the slug (its id), known here from the citation itself.
+        cleaned = {**search.cleaned, "guideline": guideline.slug, "guideline_id": guideline.id}
+        lines.append(like_this(index, {**params, "guideline": guideline.slug}, cleaned, f"and decided on {guideline.title}"))
+    return lines

@@ -28,11 +28,14 @@ from decisions.selectors import (
     guideline_summaries,
     guideline_summary,
     highlight_letter,
+    lookups,
     neighbours,
     search_cases,
     validate_search,
 )
-from decisions.statistics import statistics_by, statistics_of
+from decisions.facets import current_index
+from decisions.similar import similar_letters
+from decisions.statistics import requests_like, statistics_by, statistics_of
 from decisions.throttling import SharedAnonRateThrottle
 
 
@@ -73,8 +76,13 @@ def case_detail(request: HttpRequest, key: str) -> HttpResponse:
     search = validate_search(QueryDict(origin)) if from_search else None
     if search is not None and search.is_valid:
         highlight_letter(case, search.query)  # the words searched for, marked in the letter
+    index = current_index()
+    labels = lookups(index)
+    for item in case.items.all():
+        item.like_this = requests_like(item, index, labels)  # type: ignore[attr-defined]
     context = {
         "case": case,
+        "similar": similar_letters(case, index, labels),
         "from_search": from_search,
         "origin": origin,
         "origin_param": urlencode({"from": origin}),
