@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from decisions.converters import canonical_key
 from decisions.models import Case, Guideline
 from decisions.search_params import PARAMS
-from decisions.statistics import dimension_names, statistics_by
 from decisions.selectors import MAX_PAGES, ResultPage, SearchPage, guideline_summaries, query_string, search_cases
 from decisions.serializers import (
     CaseDetailSerializer,
@@ -23,6 +22,7 @@ from decisions.serializers import (
     ItemSummarySerializer,
     SearchResultSerializer,
 )
+from decisions.statistics import dimension_names, statistics_by
 
 OPENAPI_TYPES = {"string": OpenApiTypes.STR, "integer": OpenApiTypes.INT, "date": OpenApiTypes.DATE}
 

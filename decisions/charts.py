@@ -69,7 +69,9 @@ def y_axis(top: float, as_percent: bool) -> SafeString:
         lines.append((n(y), WIDTH - RIGHT, n(y), LEFT - 6, n(y + 4), text))
     return format_html_join(
         "",
-        '<line class="chart-grid" x1="' + str(LEFT) + '" y1="{}" x2="{}" y2="{}"/><text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
+        '<line class="chart-grid" x1="'
+        + str(LEFT)
+        + '" y1="{}" x2="{}" y2="{}"/><text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
         lines,
     )
 
@@ -121,7 +123,13 @@ def rate_chart(chart_id: str, title: str, description: str, points: Sequence[Poi
         )  # fmt: skip
         marks.append(format_html('<a href="{}">{}</a>', point.href, mark) if point.href else mark)
     line = (
-        format_html('<line class="chart-reference" x1="{}" y1="{}" x2="{}" y2="{}"/>', LEFT, n(y(reference)), WIDTH - RIGHT, n(y(reference)))
+        format_html(
+            '<line class="chart-reference" x1="{}" y1="{}" x2="{}" y2="{}"/>',
+            LEFT,
+            n(y(reference)),
+            WIDTH - RIGHT,
+            n(y(reference)),
+        )
         if reference is not None
         else SafeString("")
     )

@@ -25,7 +25,27 @@ SHOWN = 10
 CANDIDATES = 50  # read from PostgreSQL to compare diagnoses
 GUIDELINE_WEIGHT, REGION_WEIGHT = 2, 1
 COMMON_WORDS = frozenset(
-    "with without other and the for from right left bilateral unspecified chronic pain status post documented noted none provided".split()
+    [
+        "with",
+        "without",
+        "other",
+        "and",
+        "the",
+        "for",
+        "from",
+        "right",
+        "left",
+        "bilateral",
+        "unspecified",
+        "chronic",
+        "pain",
+        "status",
+        "post",
+        "documented",
+        "noted",
+        "none",
+        "provided",
+    ]
 )
 
 
@@ -53,10 +73,14 @@ class Closest:
     reason: dict[int, list[str]]
 
 
-def item_scores(index: FacetIndex, item: DisputedItem, labels: Lookups, kind_label: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], list[list[str]]]:
+def item_scores(
+    index: FacetIndex, item: DisputedItem, labels: Lookups, kind_label: str
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], list[list[str]]]:
     """The items of ``item``'s kind (positions), each one's score, and the reasons per score part."""
     if item.treatment_subcategory:
-        kind = index.item[SUBCATEGORY.name] == index.code_of(SUBCATEGORY, f"{item.treatment_category}/{item.treatment_subcategory}")
+        kind = index.item[SUBCATEGORY.name] == index.code_of(
+            SUBCATEGORY, f"{item.treatment_category}/{item.treatment_subcategory}"
+        )
     else:
         kind = index.item[TREATMENT.name] == index.code_of(TREATMENT, item.treatment_category)
     positions = np.flatnonzero(kind & index.item_known)
@@ -87,9 +111,9 @@ def closest_items(case: Case, index: FacetIndex, labels: Lookups) -> Closest:
     for item in case.items.all():
         if not item.treatment_category:
             continue
-        kind_label = labels["subcategories"].get(f"{item.treatment_category}/{item.treatment_subcategory}") or labels["categories"].get(
-            item.treatment_category, item.treatment_category
-        )
+        kind_label = labels["subcategories"].get(f"{item.treatment_category}/{item.treatment_subcategory}") or labels[
+            "categories"
+        ].get(item.treatment_category, item.treatment_category)
         positions, score, parts = item_scores(index, item, labels, kind_label)
         letters = index.item_letter[positions]
         keep = letters != own

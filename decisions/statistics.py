@@ -33,8 +33,8 @@ from decisions.models import CitedBy, DisputedItem, Guideline, Outcome
 from decisions.search_params import (
     AGE,
     DECIDED,
-    OUTCOME,
     FACETS_BY_NAME,
+    OUTCOME,
     PARAMS_BY_NAME,
     TREATMENT,
     FacetDecl,
@@ -152,9 +152,15 @@ def split_count(codes: npt.NDArray[Any], overturned: Mask, upheld: Mask, size: i
     )
 
 
-def counted_codes(selection: Selection, codes: npt.NDArray[Any], names: list[str], item_rows: npt.NDArray[Any] | None = None) -> Counted:
+def counted_codes(
+    selection: Selection, codes: npt.NDArray[Any], names: list[str], item_rows: npt.NDArray[Any] | None = None
+) -> Counted:
     """Counts of ``codes`` (one per selected item, or per entry of ``item_rows``, positions into the selection)."""
-    over, up = (selection.overturned, selection.upheld) if item_rows is None else (selection.overturned[item_rows], selection.upheld[item_rows])
+    over, up = (
+        (selection.overturned, selection.upheld)
+        if item_rows is None
+        else (selection.overturned[item_rows], selection.upheld[item_rows])
+    )
     size = max(len(names), int(codes.max()) + 1 if len(codes) else 0)
     return Counted(names, *split_count(codes, over, up, size))
 
@@ -490,7 +496,9 @@ def treatment_by_specialty(selection: Selection, labels: Lookups, search: QueryD
         return Cell(rate, search_link(search, params))
 
     rows = [
-        MatrixRow(treatments[row], treatment_labels.get(treatments[row], treatments[row]), [cell(row, column) for column in top_columns])
+        MatrixRow(
+            treatments[row], treatment_labels.get(treatments[row], treatments[row]), [cell(row, column) for column in top_columns]
+        )
         for row in top_rows
     ]
     rows = [row for row in rows if any(not cell.rate.too_few for cell in row.cells)]  # a row of blanks says nothing
@@ -548,7 +556,10 @@ def statistics_of(params: QueryDict) -> Statistics:
     page.chips = filter_chips(search.cleaned, params, labels)
     page.total, page.letters = selection.rate(), int(selection.letters.sum())
     page.href, page.overturned_href = search_link(params, {}), search_link(params, overturned_params(search.cleaned))
-    page.archive_href, page.archive_overturned_href = search_link(QueryDict(), {}), search_link(QueryDict(), overturned_params({}))
+    page.archive_href, page.archive_overturned_href = (
+        search_link(QueryDict(), {}),
+        search_link(QueryDict(), overturned_params({})),
+    )
     whole = select(index, validate_search({}).cleaned) if search.active else selection
     page.archive, page.archive_letters = whole.rate(), int(whole.letters.sum())
     page.breakdowns = [Breakdown(dimension, groups(selection, dimension, labels, params)) for dimension in TABLES]
@@ -651,7 +662,11 @@ def requests_like(item: DisputedItem, index: FacetIndex, labels: Lookups) -> lis
     kind = labels["subcategories"].get(f"{item.treatment_category}/{item.treatment_subcategory}") or labels["categories"].get(
         item.treatment_category, item.treatment_category
     )
-    parts = [kind, *([params["drug"]] if "drug" in params else []), *([labels["body_regions"][item.body_region]] if item.body_region in labels["body_regions"] else [])]
+    parts = [
+        kind,
+        *([params["drug"]] if "drug" in params else []),
+        *([labels["body_regions"][item.body_region]] if item.body_region in labels["body_regions"] else []),
+    ]
     lines = [like_this(index, params, search.cleaned, " · ".join(parts))]
     guideline = reviewer_guideline(item)
     if guideline is not None:

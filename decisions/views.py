@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from decisions.converters import canonical_key
 from decisions.export import csv_lines, export_filename, statistics_csv_lines, statistics_filename
+from decisions.facets import current_index
 from decisions.models import Case, Guideline, SourceDocument
 from decisions.selectors import (
     MAX_PAGES,
@@ -33,7 +34,6 @@ from decisions.selectors import (
     search_cases,
     validate_search,
 )
-from decisions.facets import current_index
 from decisions.similar import similar_letters
 from decisions.statistics import requests_like, statistics_by, statistics_of
 from decisions.throttling import SharedAnonRateThrottle

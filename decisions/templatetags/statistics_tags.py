@@ -69,7 +69,9 @@ def months_chart(page: Statistics) -> SafeString:
         for group in page.months
     ]
     first, last = (page.months[0].value, page.months[-1].value) if page.months else ("", "")
-    description = f"Bars, one per month from {first} to {last}; the table below gives every month's count." if bars else "No dated items."
+    description = (
+        f"Bars, one per month from {first} to {last}; the table below gives every month's count." if bars else "No dated items."
+    )
     return bar_chart("chart-months", "Disputed items decided per month", description, bars)
 
 
@@ -89,4 +91,6 @@ def quarters_chart(page: Statistics) -> SafeString:
         "Points, one per quarter, with a vertical line for the 95% interval; a dashed line marks the search's rate over"
         f" all quarters ({pct(page.total.overturn_rate)}). The table below gives every quarter's numbers."
     )
-    return rate_chart("chart-quarters", "Overturn rate per quarter, with 95% intervals", description, points, page.total.overturn_rate)
+    return rate_chart(
+        "chart-quarters", "Overturn rate per quarter, with 95% intervals", description, points, page.total.overturn_rate
+    )

@@ -7,7 +7,7 @@ import csv
 import io
 import random
 from datetime import date
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.http import QueryDict
@@ -213,7 +213,7 @@ def test_the_page_draws_its_charts_as_accessible_svg_with_the_numbers_beside(gen
         svg = svg[: svg.index("</svg>")]
         assert f'aria-labelledby="{chart}-title {chart}-desc"' in svg
         assert f'<title id="{chart}-title">' in svg and f'<desc id="{chart}-desc">' in svg
-        assert "<a href=\"/decisions/?treatment=medication&amp;decided_from=" in svg
+        assert '<a href="/decisions/?treatment=medication&amp;decided_from=' in svg
     assert "<caption>Disputed items decided per month</caption>" in html
     assert "<caption>Overturn rate per quarter</caption>" in html
     assert "style=" not in html and "<script>" not in html

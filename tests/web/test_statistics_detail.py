@@ -27,7 +27,9 @@ def norcos(db) -> dict[str, object]:
     and a letter of acupuncture only."""
     letters = {}
     for number in range(12):
-        letters[f"n{number}"] = make_case([norco("overturned" if number < 3 else "upheld")], diagnoses=(f"Lumbar radiculopathy {number}",))
+        letters[f"n{number}"] = make_case(
+            [norco("overturned" if number < 3 else "upheld")], diagnoses=(f"Lumbar radiculopathy {number}",)
+        )
     letters["odg"] = make_case([norco("upheld", guideline="odg-low-back")], diagnoses=("Lumbar radiculopathy",))
     letters["odg2"] = make_case([norco("overturned", guideline="odg-low-back")], diagnoses=("Cervical strain",))
     letters["knee"] = make_case([norco("upheld", region="knee")], decided=date(2017, 1, 1), diagnoses=("Knee sprain",))
@@ -65,7 +67,9 @@ def test_similar_letters_are_the_closest_first_and_say_why(norcos, client: Clien
     assert "diagnoses in common: lumbar, radiculopathy" in similar
 
 
-def test_the_letter_page_keeps_its_query_budget_with_requests_like_this(norcos, client: Client, django_assert_max_num_queries) -> None:
+def test_the_letter_page_keeps_its_query_budget_with_requests_like_this(
+    norcos, client: Client, django_assert_max_num_queries
+) -> None:
     client.get("/decisions/")  # the facet index read
     with django_assert_max_num_queries(8):
         assert client.get(f"/decisions/{norcos['n1'].key}/").status_code == 200
