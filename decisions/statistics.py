@@ -29,7 +29,9 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from decisions.facets import NULL_DAY, FacetIndex, Mask, current_index, fetch_columns
-from decisions.models import CitedBy, DisputedItem, Guideline, Outcome
+from django.db.models import Count, Q
+
+from decisions.models import Citation, CitedBy, DisputedItem, Guideline, Outcome
 from decisions.search_params import (
     AGE,
     DECIDED,
@@ -43,7 +45,7 @@ from decisions.search_params import (
     is_set,
     selected,
 )
-from decisions.selectors import Chip, Lookups, Search, filter_chips, lookups, query_string, validate_search
+from decisions.selectors import Chip, Lookups, Search, as_query_dict, filter_chips, lookups, query_string, validate_search
 
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
 TOO_FEW = 10  # groups with fewer items are marked too few to judge
@@ -674,3 +676,39 @@ def requests_like(item: DisputedItem, index: FacetIndex, labels: Lookups) -> lis
         cleaned = {**search.cleaned, "guideline": guideline.slug, "guideline_id": guideline.id}
         lines.append(like_this(index, {**params, "guideline": guideline.slug}, cleaned, f"and decided on {guideline.title}"))
     return lines
+
+
+# --- a guideline's page -----------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    topic: str
+    rate: Rate
+
+
+SECTIONS_SHOWN = 15
+
+
+def cited_sections(guideline: Guideline, limit: int = SECTIONS_SHOWN) -> list[Section]:
+    """The sections (topics) of a guideline its IMR reviewers cite most, by items, with their outcomes."""
+    rows = (
+        Citation.objects.filter(guideline=guideline, role=CitedBy.REVIEWER)
+        .exclude(topic="")
+        .values("topic")
+        .annotate(
+            items=Count("item", distinct=True),
+            upheld=Count("item", distinct=True, filter=Q(item__outcome=Outcome.UPHELD)),
+            overturned=Count("item", distinct=True, filter=Q(item__outcome=Outcome.OVERTURNED)),
+        )
+        .order_by("-items", "topic")[:limit]
+    )
+    return [Section(row["topic"], Rate(row["items"], row["upheld"], row["overturned"])) for row in rows]
+
+
+def guideline_years(guideline: Guideline) -> ByDimension:
+    """The outcome of the items decided on a guideline (the IMR reviewer's), per decision year."""
+    result = statistics_by({"guideline": guideline.slug}, "year")
+    for group in result.groups:
+        group.linked(as_query_dict({"guideline": guideline.slug}), result.search.cleaned)
+    return result

@@ -35,7 +35,7 @@ from decisions.selectors import (
     validate_search,
 )
 from decisions.similar import similar_letters
-from decisions.statistics import requests_like, statistics_by, statistics_of
+from decisions.statistics import cited_sections, guideline_years, requests_like, statistics_by, statistics_of
 from decisions.throttling import SharedAnonRateThrottle
 
 
@@ -170,6 +170,8 @@ def guideline_detail(request: HttpRequest, slug: str) -> HttpResponse:
     result = search_cases(params)
     context = {
         "guideline": guideline,
+        "years": guideline_years(guideline),
+        "sections": cited_sections(guideline),
         "result": result,
         "page": result.page,
         "search_query": params.urlencode(),

@@ -73,3 +73,19 @@ def test_the_letter_page_keeps_its_query_budget_with_requests_like_this(
     client.get("/decisions/")  # the facet index read
     with django_assert_max_num_queries(8):
         assert client.get(f"/decisions/{norcos['n1'].key}/").status_code == 200
+
+
+def test_a_guideline_page_shows_its_outcomes_per_year_and_the_sections_cited_most(norcos, client: Client) -> None:
+    from decisions.models import Citation
+
+    Citation.objects.filter(guideline__slug="mtus-chronic-pain", item__outcome="overturned").update(topic="Opioids, long-term")
+    Citation.objects.filter(guideline__slug="mtus-chronic-pain", item__outcome="upheld").update(topic="Opioids, criteria")
+    html = client.get("/guidelines/mtus-chronic-pain/").content.decode()
+    years = html[html.index('id="years-h"') : html.index('id="sections-h"')]
+    links = re.findall(r'<a href="([^"]+)" data-count="(\d+)"', years)
+    assert [int(count) for _, count in links] == [12, 3, 1, 0]  # 2016: 12 items, 3 overturned; 2017: the knee one
+    for href, count in links:
+        assert items_of(href.replace("&amp;", "&")) == int(count)
+    sections = re.sub(r"<[^>]+>", " ", html[html.index('id="sections-h"') :])
+    assert re.search(r"Opioids, criteria\s+10\s+0\s+0.0%", sections)
+    assert re.search(r"Opioids, long-term\s+3\s+3\s+too few", sections)
