@@ -1,6 +1,7 @@
 """Charts of the statistics page, drawn on the server as SVG (no script, no library, no CDN).
 
-Each chart has a ``<title>`` and ``<desc>`` (``aria-labelledby``), its marks link to the letters
+Each chart has a ``<title>`` and ``<desc>`` (``aria-labelledby``; a group, not an image, since its
+marks are links, each named by its numbers), its marks link to the letters
 behind them, and the page puts the same numbers in a table beside it. Shapes and line styles, not
 colours alone, tell the series apart (readable printed in black and white); colours come from
 classes in static/css/site.css (the Content-Security-Policy allows no inline style).
@@ -52,7 +53,7 @@ def nice_ceiling(value: float) -> float:
 
 def frame(chart_id: str, title: str, description: str, body: SafeString) -> SafeString:
     return format_html(
-        '<svg class="chart" id="{}" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-title {}-desc">'
+        '<svg class="chart" id="{}" viewBox="0 0 {} {}" role="group" aria-labelledby="{}-title {}-desc">'
         '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}</svg>',
         chart_id, WIDTH, HEIGHT, chart_id, chart_id, chart_id, title, chart_id, description, body,
     )  # fmt: skip
@@ -99,7 +100,11 @@ def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar]) 
             '<rect class="chart-bar" x="{}" y="{}" width="{}" height="{}"><title>{}</title></rect>',
             n(x), n(y), n(step * 0.8), n(height), bar.tip,
         )  # fmt: skip
-        marks.append(format_html('<a href="{}" data-count="{}">{}</a>', bar.href, bar.value, rect) if bar.href else rect)
+        marks.append(
+            format_html('<a href="{}" data-count="{}" aria-label="{}">{}</a>', bar.href, bar.value, bar.tip, rect)
+            if bar.href
+            else rect
+        )
     body = y_axis(top, as_percent=False) + SafeString("".join(marks)) + x_labels([bar.label for bar in bars], step)
     return frame(chart_id, title, description, body)
 
@@ -121,7 +126,7 @@ def rate_chart(chart_id: str, title: str, description: str, points: Sequence[Poi
             '<circle class="chart-point" cx="{}" cy="{}" r="4"/></g>',
             point.tip, n(x), n(y(point.low)), n(x), n(y(point.high)), n(x), n(y(point.rate)),
         )  # fmt: skip
-        marks.append(format_html('<a href="{}">{}</a>', point.href, mark) if point.href else mark)
+        marks.append(format_html('<a href="{}" aria-label="{}">{}</a>', point.href, point.tip, mark) if point.href else mark)
     line = (
         format_html(
             '<line class="chart-reference" x1="{}" y1="{}" x2="{}" y2="{}"/>',
