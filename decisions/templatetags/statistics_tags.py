@@ -57,8 +57,9 @@ def rate_cell(rate: Rate, scale: float) -> SafeString:
 
 @register.filter
 def scale_of(groups: list[Group]) -> float:
-    """The bars' common scale in a table: the highest interval end, rounded up to a tenth."""
-    highest = max((group.rate.ci95[1] for group in groups if group.rate.ci95), default=0.1)
+    """The bars' common scale in a table: the highest interval end of the groups with a bar (not too
+    few), rounded up to a tenth."""
+    highest = max((group.rate.ci95[1] for group in groups if group.rate.ci95 and not group.rate.too_few), default=0.1)
     return min(1.0, max(0.1, -(-highest * 10 // 1) / 10))
 
 
