@@ -20,6 +20,7 @@ from decisions.facets import FacetIndex
 from decisions.models import Case, CitedBy, DisputedItem
 from decisions.search_params import BODY_REGION, CITED_GUIDELINES, ITEM_ID, SUBCATEGORY, TREATMENT
 from decisions.selectors import Lookups
+from decisions.statistics import kind_label
 
 SHOWN = 10
 CANDIDATES = 50  # read from PostgreSQL to compare diagnoses
@@ -66,17 +67,24 @@ def diagnosis_words(diagnoses: list[str]) -> set[str]:
 
 @dataclass
 class Closest:
-    """Per candidate letter (index position): the score of its closest item, that item, and why."""
+    """Per letter of the index: the score of its closest item (-1: none of a kind this letter has),
+    that item's position, and which of this letter's items it is like (an index into ``reasons``)."""
 
     score: npt.NDArray[np.int64]
     item: npt.NDArray[np.int64]
-    reason: dict[int, list[str]]
+    like: npt.NDArray[np.int64]
+    reasons: list[list[list[str]]]  # per item of this letter: its kind, guideline and region reasons
+
+    def why(self, letter: int) -> list[str]:
+        kind, guideline, region = self.reasons[int(self.like[letter])]
+        score = int(self.score[letter])
+        return kind + (guideline if score >= GUIDELINE_WEIGHT else []) + (region if score % 2 else [])
 
 
 def item_scores(
-    index: FacetIndex, item: DisputedItem, labels: Lookups, kind_label: str
+    index: FacetIndex, item: DisputedItem, labels: Lookups
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], list[list[str]]]:
-    """The items of ``item``'s kind (positions), each one's score, and the reasons per score part."""
+    """The items of ``item``'s kind (positions), each one's score, and the reasons of each score part."""
     if item.treatment_subcategory:
         kind = index.item[SUBCATEGORY.name] == index.code_of(
             SUBCATEGORY, f"{item.treatment_category}/{item.treatment_subcategory}"
@@ -85,47 +93,52 @@ def item_scores(
         kind = index.item[TREATMENT.name] == index.code_of(TREATMENT, item.treatment_category)
     positions = np.flatnonzero(kind & index.item_known)
     score = np.zeros(len(positions), dtype=np.int64)
-    guideline_ids = [citation.guideline_id for citation in item.citations.all() if citation.role == CitedBy.REVIEWER]
-    column = CITED_GUIDELINES[CitedBy.REVIEWER.value]
-    cited = np.zeros(index.m, dtype=bool)
-    for guideline_id in guideline_ids:
-        cited |= index.items_holding(index.entries[column.name], index.code_of(column, guideline_id))
-    score += GUIDELINE_WEIGHT * cited[positions]
+    cited_ids = [citation.guideline_id for citation in item.citations.all() if citation.role == CitedBy.REVIEWER]
+    if cited_ids:
+        column = CITED_GUIDELINES[CitedBy.REVIEWER.value]
+        entries = index.entries[column.name]
+        codes = [index.code_of(column, guideline_id) for guideline_id in cited_ids]
+        cited = np.zeros(index.m, dtype=bool)
+        cited[entries.item[np.isin(entries.value, codes)]] = True
+        score += GUIDELINE_WEIGHT * cited[positions]
     if item.body_region:
         score += REGION_WEIGHT * (index.item[BODY_REGION.name][positions] == index.code_of(BODY_REGION, item.body_region))
     titles = {citation.guideline_id: citation.guideline.title for citation in item.citations.all()}
     reasons = [
-        [f"same kind of request: {kind_label}"],
-        [f"same guideline: {', '.join(titles[g] for g in guideline_ids)}"] if guideline_ids else [],
+        [f"same kind of request: {kind_label(item, labels)}"],
+        [f"same guideline: {', '.join(titles[g] for g in cited_ids)}"] if cited_ids else [],
         [f"same body region: {labels['body_regions'].get(item.body_region, item.body_region)}"] if item.body_region else [],
     ]
     return positions, score, reasons
 
 
 def closest_items(case: Case, index: FacetIndex, labels: Lookups) -> Closest:
-    """For every other letter with an item of a kind this letter has, its closest such item."""
-    best_score = np.full(index.n, -1, dtype=np.int64)
-    best_item = np.full(index.n, -1, dtype=np.int64)
-    reasons: dict[int, list[str]] = {}
+    """For every other letter with an item of a kind this letter has, its closest such item
+    (numpy over the items of those kinds: no step per letter)."""
+    closest = Closest(
+        np.full(index.n, -1, dtype=np.int64), np.full(index.n, -1, dtype=np.int64), np.zeros(index.n, dtype=np.int64), []
+    )
     own = int(np.searchsorted(index.case_ids, case.pk))
     for item in case.items.all():
         if not item.treatment_category:
             continue
-        kind_label = labels["subcategories"].get(f"{item.treatment_category}/{item.treatment_subcategory}") or labels[
-            "categories"
-        ].get(item.treatment_category, item.treatment_category)
-        positions, score, parts = item_scores(index, item, labels, kind_label)
+        positions, score, reasons = item_scores(index, item, labels)
+        closest.reasons.append(reasons)
         letters = index.item_letter[positions]
         keep = letters != own
-        positions, score, letters = positions[keep], score[keep], letters[keep]
-        order = np.argsort(-score, kind="stable")  # the best item of each letter first
+        letters, positions, score = letters[keep], positions[keep], score[keep]
+        order = np.lexsort((-score, letters))  # by letter, each letter's best item first
         letters, positions, score = letters[order], positions[order], score[order]
-        first = np.unique(letters, return_index=True)[1]
-        better = score[first] > best_score[letters[first]]
-        for position, letter, value in zip(positions[first][better], letters[first][better], score[first][better], strict=True):
-            best_score[letter], best_item[letter] = value, position
-            reasons[int(letter)] = parts[0] + (parts[1] if value >= GUIDELINE_WEIGHT else []) + (parts[2] if value % 2 else [])
-    return Closest(best_score, best_item, reasons)
+        first = np.concatenate(([True], letters[1:] != letters[:-1])) if len(letters) else np.zeros(0, dtype=bool)
+        letters, positions, score = letters[first], positions[first], score[first]
+        better = score > closest.score[letters]
+        chosen = letters[better]
+        closest.score[chosen], closest.item[chosen], closest.like[chosen] = (
+            score[better],
+            positions[better],
+            len(closest.reasons) - 1,
+        )
+    return closest
 
 
 def similar_letters(case: Case, index: FacetIndex, labels: Lookups) -> list[SimilarLetter]:
@@ -146,7 +159,7 @@ def similar_letters(case: Case, index: FacetIndex, labels: Lookups) -> list[Simi
         if other is None or item is None:  # deleted since the index was read
             continue
         shared = sorted(own_words & diagnosis_words(other.diagnoses))
-        reasons = closest.reason[int(letter)] + ([f"diagnoses in common: {', '.join(shared)}"] if shared else [])
+        reasons = closest.why(letter) + ([f"diagnoses in common: {', '.join(shared)}"] if shared else [])
         entry = SimilarLetter(other.key, other.case_number or other.key, other.decision_date, item.request, item.outcome, reasons)
         similar.append((int(closest.score[letter]), len(shared), entry))
     similar.sort(key=lambda row: (-row[0], -row[1]))  # stable: newest first among equals

@@ -21,16 +21,16 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from django.db.models import Count, Q
 from django.http import QueryDict
 from django.urls import reverse
 
 from decisions.facets import NULL_DAY, FacetIndex, Mask, current_index, fetch_columns
-from django.db.models import Count, Q
-
 from decisions.models import Citation, CitedBy, DisputedItem, Guideline, Outcome
 from decisions.search_params import (
     AGE,
@@ -49,6 +49,7 @@ from decisions.selectors import Chip, Lookups, Search, as_query_dict, filter_chi
 
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
 TOO_FEW = 10  # groups with fewer items are marked too few to judge
+TABLE_ROWS = 30  # the page's tables show the largest groups; the API and the CSV give them all
 
 
 # --- rates ---------------------------------------------------------------------------------------
@@ -167,6 +168,12 @@ def counted_codes(
     return Counted(names, *split_count(codes, over, up, size))
 
 
+def distinct(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The distinct keys, sorted (a sort and a comparison: np.unique's hashing is slower on large arrays)."""
+    keys = np.sort(keys)
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+
+
 def by_facet(selection: Selection, facet: FacetDecl) -> Counted:
     """Counts on a registry facet's column, at the level the column is kept."""
     index = selection.index
@@ -186,9 +193,9 @@ def by_facet(selection: Selection, facet: FacetDecl) -> Counted:
         return counted_codes(selection, index.letter[column.name][selection.item_letters], names)
     if column.kind in ("ids", "texts"):
         item, value = index.entries[column.name].restricted_to(selection.items)
-        pairs = np.unique(item.astype(np.int64) * (len(names) + 1) + value)  # an item counts once per value
-        item, value = pairs // (len(names) + 1), pairs % (len(names) + 1)
-        return counted_codes(selection, value, names, np.searchsorted(selection.positions, item))
+        pairs = distinct(item.astype(np.int64) * (len(names) + 1) + value)  # an item counts once per value
+        items_of_pairs, values = pairs // (len(names) + 1), pairs % (len(names) + 1)
+        return counted_codes(selection, values, names, np.searchsorted(selection.positions, items_of_pairs))
     return counted_codes(selection, index.item[column.name][selection.positions], names)
 
 
@@ -323,7 +330,12 @@ def search_link(params: QueryDict, updates: dict[str, str] | None) -> str:
     """The /decisions/ address of the search with ``updates`` (empty when there is none)."""
     if updates is None:
         return ""
-    return reverse("decisions:list") + query_string(params, drop=("by",), updates=updates).rstrip("?")
+    return list_path() + query_string(params, drop=("by",), updates=updates).rstrip("?")
+
+
+@lru_cache(maxsize=1)
+def list_path() -> str:
+    return reverse("decisions:list")
 
 
 # --- groups -------------------------------------------------------------------------------------
@@ -356,9 +368,11 @@ def dimension_labels(dimension: Dimension, labels: Lookups) -> tuple[Mapping[str
     return sends, labels.get(PARAMS_BY_NAME[facet.own_params[0]].labels, {})
 
 
-def groups(selection: Selection, dimension: Dimension, labels: Lookups, search: QueryDict | None = None) -> list[Group]:
-    """The dimension's groups with items, largest first (years, months and ages in their order);
-    with the ``search``'s parameters, each links to its letters."""
+def groups(
+    selection: Selection, dimension: Dimension, labels: Lookups, search: QueryDict | None = None, limit: int | None = None
+) -> list[Group]:
+    """The dimension's groups with items, largest first (years, months and ages in their order), the
+    ``limit`` largest if given; with the ``search``'s parameters, each links to its letters."""
     counted = dimension.counted(selection)
     sends, names = dimension_labels(dimension, labels)
     found = []
@@ -368,11 +382,14 @@ def groups(selection: Selection, dimension: Dimension, labels: Lookups, search: 
             continue  # not stated: no search shows these alone
         value = sends.get(column_value, column_value)
         rate = Rate(int(counted.items[code]), int(counted.upheld[code]), int(counted.overturned[code]))
-        group = Group(value, names.get(value, value), rate, group_params(dimension, value, selection.cleaned))
-        found.append(group.linked(search, selection.cleaned) if search is not None else group)
-    if dimension.ordered_by_value:
-        return found
-    return sorted(found, key=lambda group: (-group.rate.items, group.label.lower()))
+        found.append(Group(value, names.get(value, value), rate, None))
+    if not dimension.ordered_by_value:
+        found = sorted(found, key=lambda group: (-group.rate.items, group.label.lower()))[:limit]
+    for group in found:
+        group.params = group_params(dimension, group.value, selection.cleaned)
+        if search is not None:
+            group.linked(search, selection.cleaned)
+    return found
 
 
 # --- timing -------------------------------------------------------------------------------------
@@ -439,7 +456,7 @@ def timing(selection: Selection, search: QueryDict) -> list[TimingRow]:
     days = {name: values[letters] for name, values in timing_days(index).items()}
     rows = []
     year_dimension = DIMENSIONS_BY_NAME["year"]
-    for year in [*sorted(int(y) for y in np.unique(years) if y), 0]:
+    for year in [*(int(y) for y in np.flatnonzero(np.bincount(years)) if y), 0]:
         chosen = years == year if year else np.ones(len(letters), dtype=bool)
         spreads = {name: spread(values[chosen & (values != NULL_DAY) & (values >= 0)]) for name, values in days.items()}
         if not any(spreads.values()):
@@ -564,7 +581,7 @@ def statistics_of(params: QueryDict) -> Statistics:
     )
     whole = select(index, validate_search({}).cleaned) if search.active else selection
     page.archive, page.archive_letters = whole.rate(), int(whole.letters.sum())
-    page.breakdowns = [Breakdown(dimension, groups(selection, dimension, labels, params)) for dimension in TABLES]
+    page.breakdowns = [Breakdown(dimension, groups(selection, dimension, labels, params, TABLE_ROWS)) for dimension in TABLES]
     page.months = groups(selection, DIMENSIONS_BY_NAME["month"], labels, params)
     page.quarters = groups(selection, QUARTER, labels, params)
     page.timing = timing(selection, params)
@@ -646,6 +663,19 @@ def reviewer_guideline(item: DisputedItem) -> Guideline | None:
     return min(cited, key=lambda citation: citation.position).guideline if cited else None
 
 
+def kind_label(item: DisputedItem, labels: Lookups) -> str:
+    """An item's kind as people read it: its subcategory's name, else its category's."""
+    subcategory = labels["subcategories"].get(f"{item.treatment_category}/{item.treatment_subcategory}")
+    return subcategory or labels["categories"].get(item.treatment_category, item.treatment_category)
+
+
+@lru_cache(maxsize=4096)
+def like_search(params: tuple[tuple[str, str], ...]) -> Search:
+    """``validate_search`` of a kind's parameters (treatment, subcategory, drug, region), kept: they are
+    checked against fixed tables only, and a letter's page asks for several (the FilterSet costs ~2 ms)."""
+    return validate_search(dict(params))
+
+
 def like_this(index: FacetIndex, params: dict[str, str], cleaned: Mapping[str, Any], what: str) -> LikeThis:
     rate = rate_of(index, cleaned)
     search = QueryDict(mutable=True)
@@ -658,14 +688,11 @@ def requests_like(item: DisputedItem, index: FacetIndex, labels: Lookups) -> lis
     if not item.treatment_category:
         return []
     params = like_params(item)
-    search = validate_search(params)
+    search = like_search(tuple(sorted(params.items())))
     if not search.is_valid:
         return []
-    kind = labels["subcategories"].get(f"{item.treatment_category}/{item.treatment_subcategory}") or labels["categories"].get(
-        item.treatment_category, item.treatment_category
-    )
     parts = [
-        kind,
+        kind_label(item, labels),
         *([params["drug"]] if "drug" in params else []),
         *([labels["body_regions"][item.body_region]] if item.body_region in labels["body_regions"] else []),
     ]
