@@ -10,10 +10,12 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.test import Client
 
-from decisions.selectors import search_cases
+from decisions.selectors import matching_items, search_cases, validate_search
 from decisions.statistics import DIMENSIONS, TOO_FEW, statistics_by, statistics_of, wilson_interval
 from tests.web.factories import Item, make_case
 
@@ -128,6 +130,36 @@ def test_random_searches_agree_with_their_decisions_search(generated) -> None:
         for group in next((b.groups for b in page.breakdowns if b.dimension.name == by), page.months):
             if group.href:
                 assert items_of_search(group.href) == group.rate.items, (params.urlencode(), by, group.value)
+
+
+def test_random_searches_agree_with_sql_aggregates_over_their_items(generated) -> None:
+    """The totals and the treatment and year groups, against GROUP BY over the search's items in SQL
+    (selectors.matching_items: the export's items)."""
+    chance = random.Random(11)
+    names = {"outcome": ["upheld", "overturned"], "source": ["MTUS", "ODG"], "sex": ["male", "female"],
+             "state": ["CA", "TX"], "drug": ["hydrocodone"], "decided_to": ["2016-06-30"], "q": ["request"]}  # fmt: skip
+    for _ in range(15):
+        params = QueryDict(mutable=True)
+        for name in chance.sample(sorted(names), chance.randint(1, 3)):
+            params[name] = chance.choice(names[name])
+        search = validate_search(params)
+        items = matching_items(search.cleaned)
+        by_treatment = {
+            row["treatment_category"]: (row["n"], row["over"])
+            for row in items.values("treatment_category").annotate(
+                n=Count("id"), over=Count("id", filter=Q(outcome="overturned"))
+            )
+        }
+        by_year = {
+            str(row["year"]): (row["n"], row["over"])
+            for row in items.annotate(year=ExtractYear("case__decision_date"))
+            .values("year")
+            .annotate(n=Count("id"), over=Count("id", filter=Q(outcome="overturned")))
+        }
+        total = statistics_by(params, "treatment")
+        assert (total.total.items, total.total.overturned) == (items.count(), items.filter(outcome="overturned").count())
+        assert {g.value: (g.rate.items, g.rate.overturned) for g in total.groups} == by_treatment, params.urlencode()
+        assert {g.value: (g.rate.items, g.rate.overturned) for g in statistics_by(params, "year").groups} == by_year
 
 
 def test_single_valued_groups_add_up_to_the_items_with_a_stated_value(generated) -> None:
