@@ -532,6 +532,10 @@ def treatment_by_specialty(selection: Selection, labels: Lookups, search: QueryD
 class Breakdown:
     dimension: Dimension
     groups: list[Group]
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.dimension.label
 
     @property
     def shared(self) -> bool:
@@ -563,6 +567,13 @@ class Statistics:
         return self.search.is_valid
 
 
+def table_label(dimension: Dimension, cleaned: Mapping[str, Any]) -> str:
+    """The dimension's name; guidelines and sources are the claims administrator's with ``cited_by`` so."""
+    if dimension.name in ("guideline", "source") and cleaned.get("cited_by") == CitedBy.CLAIMS_ADMINISTRATOR:
+        return dimension.label.replace(" (IMR reviewer's)", "") + " (claims administrator's)"
+    return dimension.label
+
+
 def statistics_of(params: QueryDict) -> Statistics:
     """Everything the statistics page shows of the search ``params`` asks for."""
     search = validate_search(params)
@@ -581,7 +592,10 @@ def statistics_of(params: QueryDict) -> Statistics:
     )
     whole = select(index, validate_search({}).cleaned) if search.active else selection
     page.archive, page.archive_letters = whole.rate(), int(whole.letters.sum())
-    page.breakdowns = [Breakdown(dimension, groups(selection, dimension, labels, params, TABLE_ROWS)) for dimension in TABLES]
+    page.breakdowns = [
+        Breakdown(dimension, groups(selection, dimension, labels, params, TABLE_ROWS), table_label(dimension, search.cleaned))
+        for dimension in TABLES
+    ]
     page.months = groups(selection, DIMENSIONS_BY_NAME["month"], labels, params)
     page.quarters = groups(selection, QUARTER, labels, params)
     page.timing = timing(selection, params)
