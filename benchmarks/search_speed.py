@@ -30,7 +30,9 @@ call) and Django's test client for the letter page:
     committed edit, an ingest of 200 letters and their deletion until searches count them;
   - index_growth: after 200 letters are ingested, bringing the index up to date by reading only
     them (what the first search after an ingest waits for), against a whole read;
-  - detail: GET /decisions/<key>/ (< 30 ms);
+  - detail: GET /decisions/<key>/, with "requests like this" and similar letters (< 40 ms);
+  - statistics: the same searches' /statistics/ page (every table, chart, timing, the matrix; p95 <
+    300 ms at 100k) and /api/statistics/ by treatment and by month (< 200 ms);
   - csv: rows per second of the export of a broad search (>= 5,000 rows/s);
 and prints EXPLAIN (ANALYZE) summaries of the main queries, naming the indexes they use.
 The machine may be shared: the load average and the CPU time stolen by the hypervisor during the
@@ -256,9 +258,10 @@ def measure_search(runs: int) -> dict[str, float]:
     return timed(runs, lambda run: full_search(search_params(run)))
 
 
-def measure_http(runs: int, path: str) -> dict[str, float]:
+def measure_http(runs: int, path: str, extra: dict[str, str] | None = None) -> dict[str, float]:
     """The same full-text searches as whole responses (Django's test client: view, template or
-    serializer, no network): ``/decisions/`` (HTML) or ``/api/decisions/`` (JSON)."""
+    serializer, no network): ``/decisions/`` (HTML) or ``/api/decisions/`` (JSON), or their
+    statistics (with ``extra`` parameters, e.g. ``by``)."""
     from urllib.parse import urlencode
 
     from django.test import Client
@@ -266,7 +269,7 @@ def measure_http(runs: int, path: str) -> dict[str, float]:
     client = Client()
 
     def make(run: int) -> Callable[[], object]:
-        url = f"{path}?{urlencode(search_params(run))}"
+        url = f"{path}?{urlencode({**search_params(run), **(extra or {})})}"
 
         def get() -> object:
             response = client.get(url)
@@ -381,6 +384,16 @@ def measure_detail(runs: int) -> dict[str, float]:
     return timed(runs, make)
 
 
+def measure_statistics(runs: int) -> dict[str, object]:
+    """The statistics of the same searches (words and a filter): the whole page (every table, the
+    charts, timing, the matrix), the API by treatment and by month."""
+    return {
+        "page": measure_http(runs, "/statistics/"),
+        "api_by_treatment": measure_http(runs, "/api/statistics/", {"by": "treatment"}),
+        "api_by_month": measure_http(runs, "/api/statistics/", {"by": "month"}),
+    }
+
+
 def measure_csv() -> dict[str, float]:
     from decisions.export import csv_lines
     from decisions.selectors import validate_search
@@ -481,7 +494,8 @@ def main() -> None:
         "index_build": measure_index_build(max(3, args.runs // 8)),
         "index_growth": measure_index_growth(),
         "index_freshness": measure_freshness(),
-        "detail": measure_detail(args.runs),
+        "detail": measure_detail(args.runs),  # with "requests like this" and similar letters
+        "statistics": measure_statistics(args.runs),
         "csv": measure_csv(),
     }
     figures["machine"] = machine_load(started)

@@ -22,6 +22,7 @@ from decisions.serializers import (
     ItemSummarySerializer,
     SearchResultSerializer,
 )
+from decisions.statistics import dimension_names, statistics_by
 
 OPENAPI_TYPES = {"string": OpenApiTypes.STR, "integer": OpenApiTypes.INT, "date": OpenApiTypes.DATE}
 
@@ -132,3 +133,61 @@ class GuidelineListView(generics.ListAPIView):
 
     def get_queryset(self) -> list[Guideline]:  # type: ignore[override]
         return guideline_summaries()
+
+
+RATE_FIELDS = {
+    "items": serializers.IntegerField(help_text="Disputed items."),
+    "upheld": serializers.IntegerField(),
+    "overturned": serializers.IntegerField(),
+    "overturn_rate": serializers.FloatField(allow_null=True, help_text="overturned / items (null without items)."),
+    "ci95": serializers.ListField(
+        child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True,
+        help_text="The 95% Wilson score interval of the overturn rate, [low, high] (null without items).",
+    ),
+}  # fmt: skip
+STATISTICS_RESPONSE = inline_serializer(
+    "SearchStatistics",
+    {
+        "unit": serializers.ChoiceField(choices=["items"], help_text="What is counted: disputed items."),
+        "by": serializers.ChoiceField(choices=list(dimension_names())),
+        "total": inline_serializer(
+            "StatisticsTotal", {**RATE_FIELDS, "letters": serializers.IntegerField(help_text="Letters holding the items.")}
+        ),
+        "groups": inline_serializer(
+            "StatisticsGroup",
+            {
+                "value": serializers.CharField(help_text="The value as the search parameter takes it (a slug, a year, 2017-02)."),
+                "label": serializers.CharField(),
+                **RATE_FIELDS,
+            },
+            many=True,
+        ),
+    },
+)
+
+
+class StatisticsView(generics.GenericAPIView):
+    """Outcome statistics of a search's disputed items, split by one dimension (``by``)."""
+
+    queryset = Case.objects.none()
+
+    @extend_schema(
+        operation_id="statistics",
+        parameters=[
+            *search_parameters(),
+            OpenApiParameter(
+                "by",
+                OpenApiTypes.STR,
+                enum=list(dimension_names()),
+                default="year",
+                description="How to split the items; an item in several groups (two guidelines, a reviewer"
+                " with two specialties) counts in each.",
+            ),
+        ],
+        responses={200: STATISTICS_RESPONSE, 400: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        result = statistics_by(request.query_params, request.query_params.get("by") or "year")
+        if result.errors:
+            return Response({"errors": result.errors}, status=400)
+        return Response(result.as_json())

@@ -8,6 +8,7 @@ from decisions import api, converters  # noqa: F401 - converters registers <case
 urlpatterns = [
     path("decisions/", api.DecisionListView.as_view(), name="api-decisions"),
     path("decisions/<casekey:key>/", api.DecisionDetailView.as_view(), name="api-decision"),
+    path("statistics/", api.StatisticsView.as_view(), name="api-statistics"),
     path("guidelines/", api.GuidelineListView.as_view(), name="api-guidelines"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

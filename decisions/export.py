@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from decisions.models import Citation, CitedBy
 from decisions.ordering import in_search_order
 from decisions.selectors import Search, matching_items
+from decisions.statistics import ByDimension
 
 COLUMNS = (
     "case",
@@ -132,3 +133,33 @@ def csv_lines(result: Search, base_url: str) -> Iterator[str]:
         return
     for item in export_items(result).iterator(chunk_size=2000):
         yield writer.writerow(row_for(item, url_prefix))
+
+
+STATISTICS_COLUMNS = ("by", "value", "label", "items", "upheld", "overturned", "overturn_rate", "ci95_low", "ci95_high", "letters")
+
+
+def statistics_rows(result: ByDimension) -> Iterator[list[Any]]:
+    """The API's numbers as rows: the search's total (``by`` = total), then each group."""
+    total = result.total.as_json()
+    yield ["total", "", "All items of the search", *rate_cells(total), result.letters]
+    for group in result.groups:
+        yield [result.by, group.value, group.label, *rate_cells(group.rate.as_json()), ""]
+
+
+def rate_cells(rate: dict[str, Any]) -> list[Any]:
+    interval = rate["ci95"] or ["", ""]
+    rate_value = "" if rate["overturn_rate"] is None else rate["overturn_rate"]
+    return [rate["items"], rate["upheld"], rate["overturned"], rate_value, *interval]
+
+
+def statistics_csv_lines(result: ByDimension) -> Iterator[str]:
+    writer = csv.writer(Echo())
+    yield writer.writerow(STATISTICS_COLUMNS)
+    for row in statistics_rows(result):
+        yield writer.writerow([safe_cell(cell) for cell in row])
+
+
+def statistics_filename(result: ByDimension) -> str:
+    """imr-statistics-by-<dimension>[-<what was searched>].csv."""
+    described = slugify(" ".join(str(result.search.cleaned[name]) for name in result.search.active))[:80].strip("-")
+    return f"imr-statistics-by-{result.by}" + (f"-{described}" if described else "") + ".csv"

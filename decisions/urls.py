@@ -12,6 +12,8 @@ urlpatterns = [
     path("decisions/feed/", views.case_feed, name="feed"),
     path("decisions/<casekey:key>/", views.case_detail, name="detail"),
     path("decisions/<casekey:key>/original", views.case_original, name="original"),
+    path("statistics/", views.statistics_page, name="statistics"),
+    path("statistics/export.csv", views.statistics_csv, name="statistics-export"),
     path("guidelines/", views.guideline_list, name="guidelines"),
     path("guidelines/<slug:slug>/", views.guideline_detail, name="guideline"),
 ]

@@ -20,7 +20,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from decisions.converters import canonical_key
-from decisions.export import csv_lines, export_filename
+from decisions.export import csv_lines, export_filename, statistics_csv_lines, statistics_filename
+from decisions.facets import current_index
 from decisions.feeds import SearchFeed
 from decisions.models import Case, Guideline, SourceDocument
 from decisions.selectors import (
@@ -30,10 +31,13 @@ from decisions.selectors import (
     guideline_summaries,
     guideline_summary,
     highlight_letter,
+    lookups,
     neighbours,
     search_cases,
     validate_search,
 )
+from decisions.similar import similar_letters
+from decisions.statistics import cited_sections, guideline_years, requests_like, statistics_by, statistics_of
 from decisions.throttling import SharedAnonRateThrottle
 
 
@@ -74,9 +78,14 @@ def case_detail(request: HttpRequest, key: str) -> HttpResponse:
     search = validate_search(QueryDict(origin)) if from_search else None
     if search is not None and search.is_valid:
         highlight_letter(case, search.query)  # the words searched for, marked in the letter
+    index = current_index()
+    labels = lookups(index)
+    for item in case.items.all():
+        item.like_this = requests_like(item, index, labels)  # type: ignore[attr-defined]
     context = {
         "case": case,
         "permalink": request.build_absolute_uri(case.get_absolute_url()),  # by case number, no search kept
+        "similar": similar_letters(case, index, labels),
         "from_search": from_search,
         "origin": origin,
         "origin_param": urlencode({"from": origin}),
@@ -181,9 +190,32 @@ def guideline_detail(request: HttpRequest, slug: str) -> HttpResponse:
     result = search_cases(params)
     context = {
         "guideline": guideline,
+        "years": guideline_years(guideline),
+        "sections": cited_sections(guideline),
         "result": result,
         "page": result.page,
         "search_query": params.urlencode(),
         "origin_params": params,  # letters opened here step through this guideline's search
     }
     return render(request, "decisions/guideline.html", context)
+
+
+@require_safe
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    result = statistics_of(request.GET)
+    context = {"result": result, "chips": result.chips}
+    return render(request, "decisions/statistics.html", context, status=200 if result.is_valid else 400)
+
+
+@require_safe
+def statistics_csv(request: HttpRequest) -> HttpResponse:
+    refused = throttled(request)
+    if refused is not None:
+        return refused
+    result = statistics_by(request.GET, request.GET.get("by") or "year")
+    if result.errors:
+        lines = [f"{field}: {'; '.join(messages)}" for field, messages in result.errors.items()]
+        return HttpResponse("\n".join(["These statistics cannot be exported:", *lines, ""]), status=400, content_type="text/plain")
+    response = HttpResponse("".join(statistics_csv_lines(result)), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{statistics_filename(result)}"'
+    return response

@@ -71,6 +71,7 @@ def test_the_search_its_live_filters_and_links_work_under_the_policy(strict_page
         "/decisions/CM16-0010003/?from=q%3Dgabapentin",
         "/guidelines/",
         "/guidelines/mtus-chronic-pain/",
+        "/statistics/?treatment=medication",
         "/decisions/no-such-letter/",
     ],
 )
