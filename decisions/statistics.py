@@ -124,8 +124,8 @@ class Selection:
 def select(index: FacetIndex, cleaned: Mapping[str, Any]) -> Selection:
     """The items (and letters) of a validated search, as the search page counts them."""
     unranked = {**cleaned, "sort": Sort.NEWEST}  # ranks are not needed here
-    matches = index.text_matches(unranked)
-    letters, items = index.matching(unranked, matches[0] if matches is not None else None)
+    matches, words = index.word_matches(unranked)
+    letters, items = index.matching(unranked, matches[0] if matches is not None else None, words=words)
     positions = np.flatnonzero(items)
     outcome = index.item[OUTCOME.name][positions]
     overturned = outcome == index.code_of(OUTCOME, Outcome.OVERTURNED)
