@@ -3,36 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
-import psycopg
-from django.conf import settings
-
+from tests.benchmarks.server import benchmark_environment, databases_named
 from tests.conftest import REPO_ROOT
-
-
-def server_environment(tmp: Path) -> dict[str, str]:
-    """The benchmark's environment: this run's server, and a temporary folder of its own to watch."""
-    # The site's settings, as `manage.py benchmark` runs it (the test settings make folders of their own).
-    env = {**os.environ, "TMPDIR": str(tmp), "DJANGO_DEBUG": "1", "DJANGO_SETTINGS_MODULE": "imrsite.settings"}
-    if not getattr(settings, "EMBEDDED_DATABASE", False):
-        return env
-    return {**env, "IMR_DATA_DIR": str(settings.DATA_DIR)}
-
-
-def databases_named(name: str) -> int:
-    database = settings.DATABASES["default"]
-    with psycopg.connect(
-        host=database["HOST"] or None, port=database["PORT"] or None, user=database["USER"],
-        password=database["PASSWORD"] or None, dbname="postgres",
-    ) as connection:  # fmt: skip
-        row = connection.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [name]).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def test_it_ingests_the_letters_and_removes_its_temporary_folder_and_database(tmp_path: Path) -> None:
@@ -43,7 +20,7 @@ def test_it_ingests_the_letters_and_removes_its_temporary_folder_and_database(tm
     completed = subprocess.run(
         [sys.executable, "benchmarks/ingest_speed.py", "--letters", "30", "--pdf-letters", "3", "--workers", "2",
          "--batch-size", "10", "--database", database],
-        cwd=REPO_ROOT, env=server_environment(tmp), capture_output=True, text=True, timeout=300,
+        cwd=REPO_ROOT, env=benchmark_environment(tmp), capture_output=True, text=True, timeout=300,
     )  # fmt: skip
 
     assert completed.returncode == 0, completed.stderr
