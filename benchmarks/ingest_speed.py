@@ -7,10 +7,11 @@ W worker processes, storing originals; everything the command does), plus the co
 seconds of the main process and of its workers, and the load average when each phase started
 (the figures mean little on a busy machine).
 
-Database: each phase runs in a database created fresh for it, ``imr_bench_ingest``, dropped
-afterwards. With DATABASE_URL set, that database is created on the same server (the role
+Database: each phase runs in a database created fresh for it (``--database``, default
+``imr_bench_ingest``), dropped afterwards. With DATABASE_URL set, that database is created on the same server (the role
 needs CREATEDB); without it, on the embedded server under IMR_DATA_DIR (default var/), which
-is started if needed. Your own database is never touched. Originals go to a temporary folder.
+is started if needed. Your own database is never touched. The letters written for it and the
+originals the ingest stores go to a temporary folder, removed at the end whatever happens.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import io
 import json
 import os
 import resource
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -30,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-BENCH_DATABASE = "imr_bench_ingest"
+DEFAULT_DATABASE = "imr_bench_ingest"
 
 
 def server_url() -> str:
@@ -51,19 +54,19 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def recreate_database(url: str) -> None:
+def recreate_database(url: str, name: str) -> None:
     import psycopg
 
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def drop_database(url: str) -> None:
+def drop_database(url: str, name: str) -> None:
     import psycopg
 
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def write_letters(folder: Path, count: int, *, pdf: bool, seed: int) -> None:
@@ -78,11 +81,11 @@ def write_letters(folder: Path, count: int, *, pdf: bool, seed: int) -> None:
             (folder / f"{name}.txt").write_text(letter.text, encoding="utf-8")
 
 
-def timed_ingest(url: str, folder: Path, *, workers: int, batch_size: int) -> dict[str, object]:
+def timed_ingest(url: str, database: str, folder: Path, *, workers: int, batch_size: int) -> dict[str, object]:
     from django.core.management import call_command
     from django.db import connections
 
-    recreate_database(url)
+    recreate_database(url, database)
     connections.close_all()
     call_command("migrate", verbosity=0)
     out, err = io.StringIO(), io.StringIO()
@@ -119,11 +122,24 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Worker processes (parse and write).")
     parser.add_argument("--batch-size", type=int, default=100, help="Letters per transaction (the command's default).")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database", default=DEFAULT_DATABASE, help="Database created, used and dropped for each phase.")
     args = parser.parse_args()
 
-    url = server_url()
-    bench_url = with_database(url, BENCH_DATABASE)
+    # A SIGTERM (a time limit, a supervisor) ends it through the ``finally`` below, like Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     data_dir = Path(tempfile.mkdtemp(prefix="imr-bench-ingest-"))
+    try:
+        figures = run_phases(args, data_dir)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+def run_phases(args: argparse.Namespace, data_dir: Path) -> dict[str, object]:
+    """Write the letters into ``data_dir``, ingest them phase by phase, drop the database at the end."""
+    url = server_url()
+    bench_url = with_database(url, args.database)
     os.environ.update({"DATABASE_URL": bench_url, "DJANGO_DEBUG": "1", "IMR_DATA_DIR": str(data_dir)})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imrsite.settings")
     import django
@@ -134,14 +150,13 @@ def main() -> int:
     try:
         if args.letters:
             write_letters(data_dir / "txt", args.letters, pdf=False, seed=args.seed)
-            figures["txt"] = timed_ingest(url, data_dir / "txt", workers=args.workers, batch_size=args.batch_size)
+            figures["txt"] = timed_ingest(url, args.database, data_dir / "txt", workers=args.workers, batch_size=args.batch_size)
         if args.pdf_letters:
             write_letters(data_dir / "pdf", args.pdf_letters, pdf=True, seed=args.seed)
-            figures["pdf"] = timed_ingest(url, data_dir / "pdf", workers=args.workers, batch_size=args.batch_size)
+            figures["pdf"] = timed_ingest(url, args.database, data_dir / "pdf", workers=args.workers, batch_size=args.batch_size)
     finally:
-        drop_database(url)
-    print(json.dumps(figures, indent=2))
-    return 0
+        drop_database(url, args.database)
+    return figures
 
 
 if __name__ == "__main__":

@@ -9,10 +9,14 @@ Usage (from the repository root, virtualenv active):
 It works on its own database (``--database``, default ``imr_bench``) on the same PostgreSQL server
 as the site (the embedded one, or DATABASE_URL's), creating and migrating it when missing, so the
 archive itself is never touched. When the database holds fewer than ``--letters`` letters it fills
-it: ``--seed-letters`` generated letters (decisions.samples) go through the real ingest service,
-then those rows are copied in SQL (new case numbers, shifted dates, same text) up to the target,
-which takes a few minutes instead of hours of parsing, then vacuums and analyses the tables and
-checkpoints, as autovacuum would on a running server.
+it: ``--seed-letters`` distinct generated letters (decisions.samples; 20,000 by default, or the
+target when smaller) go through the real ingest pipeline (parse and write in two worker processes,
+as ``manage.py ingest --workers 2``), then those rows are copied in SQL (new case numbers, shifted
+dates, same text) up to the target, which takes minutes instead of hours of parsing, then vacuums
+and analyses the tables and checkpoints, as autovacuum would on a running server. With 20,000
+distinct letters a 100,000-letter archive holds each text 5 times and a million 50 times (not 500
+times, as with 2,000), so the words' frequencies are the generator's whole variety; the fill
+prints how many distinct requests, summaries and words the archive holds.
 
 After one untimed pass over the same searches (the server's steady state: tables in memory, the
 facet index built), it times, over ``--runs`` varied queries each, with direct selector calls (what the views
@@ -48,7 +52,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +77,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default="imr_bench", help="database to measure (created when missing)")
     parser.add_argument("--letters", type=int, default=100_000, help="letters the database should hold")
-    parser.add_argument("--seed-letters", type=int, default=2000, help="letters ingested through the service before copying")
+    parser.add_argument(
+        "--seed-letters", type=int, default=20_000, help="distinct generated letters ingested (parsed and written) before copying"
+    )
     parser.add_argument("--runs", type=int, default=80, help="timed runs per measure")
     parser.add_argument("--no-fill", action="store_true", help="measure the database as it is")
     parser.add_argument(
@@ -107,27 +113,62 @@ def use_database(name: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def fill(target: int, seed_letters: int) -> None:
+def fill(target: int, seed_letters: int) -> dict[str, object]:
+    """Fill the database up to ``target`` letters; what the fill took and how varied the archive is."""
     from decisions.models import Case
 
     have = Case.objects.count()
-    if have >= target:
-        print(f"database holds {have} letters", file=sys.stderr)
-        return
-    if have < seed_letters:
-        ingest_generated(seed_letters - have, start=have)
-    copy_letters(target)
+    started = time.perf_counter()
+    if have < target:
+        seed = min(seed_letters, target)
+        if have < seed:
+            ingest_generated(seed - have, start=have)
+        copy_letters(target)
+    figures = {"fill_seconds": round(time.perf_counter() - started, 1), **variety()}
+    print(f"database holds {Case.objects.count()} letters; {figures}", file=sys.stderr)
+    return figures
 
 
-def ingest_generated(count: int, start: int) -> None:
+def ingest_generated(count: int, start: int, workers: int = 2) -> None:
+    """``count`` new generated letters through the ingest pipeline (worker processes parse and write)."""
+    from decisions.ingestion.candidate import Candidate
+    from decisions.ingestion.pipeline import Ingester, Totals
     from decisions.samples import generate_letters
-    from decisions.services import ingest_document
+
+    def candidates() -> Iterator[Candidate]:
+        letters = generate_letters(count, seed=start + 7, start_number=start * 3 + 1)
+        for number, letter in enumerate(letters, start=start + 1):
+            data = letter.text.encode()
+            yield Candidate(f"bench-{number}.txt", lambda data=data: data)
 
     started = time.perf_counter()
-    for number, letter in enumerate(generate_letters(count, seed=start + 7, start_number=start * 3 + 1), start=1):
-        ingest_document(data=letter.text.encode(), filename=f"bench-{start + number}.txt")
-        if number % 500 == 0:
-            print(f"ingested {number}/{count} ({time.perf_counter() - started:.0f}s)", file=sys.stderr)
+
+    def progress(totals: Totals) -> None:
+        if totals.processed % 2000 < 100:
+            print(f"ingested {totals.processed}/{count} ({time.perf_counter() - started:.0f}s)", file=sys.stderr)
+
+    totals = Ingester(workers=workers, on_batch=progress).run(candidates())
+    if totals.failed:
+        raise SystemExit(f"the fill could not ingest {totals.failed} generated letters: {totals.summary()}")
+    print(f"ingested {totals.ingested} letters in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+
+
+def variety() -> dict[str, int]:
+    """How varied the archive's texts are: distinct requests, summaries, and words of the summaries."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(DISTINCT request) FROM decisions_disputeditem")
+        (requests,) = cursor.fetchone()
+        cursor.execute("SELECT count(DISTINCT md5(clinical_summary)) FROM decisions_case")
+        (summaries,) = cursor.fetchone()
+        # Copies add no word: the words of the distinct summaries are the archive's.
+        cursor.execute(
+            "SELECT count(*) FROM ts_stat($$SELECT to_tsvector('simple', s) FROM"
+            " (SELECT DISTINCT ON (md5(clinical_summary)) clinical_summary AS s FROM decisions_case) d$$)"
+        )
+        (words,) = cursor.fetchone()
+    return {"distinct_requests": requests, "distinct_summaries": summaries, "distinct_summary_words": words}
 
 
 def columns(table: str) -> list[str]:
@@ -351,7 +392,9 @@ def measure_freshness(letters: int = 200) -> dict[str, float]:
     try:
         until_counted()
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE decisions_reviewer SET specialties = specialties WHERE id = (SELECT min(id) FROM decisions_reviewer)")
+            cursor.execute(
+                "UPDATE decisions_reviewer SET specialties = specialties WHERE id = (SELECT min(id) FROM decisions_reviewer)"
+            )
         edit_ms = until_counted()
         for number, letter in enumerate(generate_letters(letters, seed=98, start_number=9_100_001), start=1):
             ingest_document(data=letter.text.encode(), filename=f"freshness-{number}.txt")
@@ -475,8 +518,7 @@ def main() -> None:
     if args.exact:
         EXACT["exact"] = "true"
     use_database(args.database)
-    if not args.no_fill:
-        fill(args.letters, args.seed_letters)
+    fill_figures = {} if args.no_fill else fill(args.letters, args.seed_letters)
     from decisions.models import Case, DisputedItem
 
     random.seed(1)
@@ -485,6 +527,7 @@ def main() -> None:
     figures: dict[str, object] = {
         "letters": Case.objects.count(),
         "items": DisputedItem.objects.count(),
+        "fill": fill_figures,
         "search_with_facets": measure_search(args.runs),
         "search_html_page": measure_http(args.runs, "/decisions/"),
         "search_api": measure_http(args.runs, "/api/decisions/"),
