@@ -31,7 +31,8 @@ call) and Django's test client for the letter page:
   - index_growth: after 200 letters are ingested, bringing the index up to date by reading only
     them (what the first search after an ingest waits for), against a whole read;
   - detail: GET /decisions/<key>/ (< 30 ms);
-  - csv: rows per second of the export of a broad search (>= 5,000 rows/s);
+  - csv: rows per second of the export of a broad search and of the whole archive (>= 5,000 rows/s),
+    and the time until its first rows;
 and prints EXPLAIN (ANALYZE) summaries of the main queries, naming the indexes they use.
 The machine may be shared: the load average and the CPU time stolen by the hypervisor during the
 run are reported with the figures. Results are printed as JSON at the end.
@@ -156,20 +157,37 @@ def copy_rows(table: str, copies: int, base_max: int, overrides: dict[str, str])
 
 def copy_letters(target: int) -> None:
     """Grow the archive to ``target`` letters by copying the ingested ones (ids offset per copy)."""
-    from django.db import connection, transaction
+    from django.db import connection
 
-    from decisions.models import Case, Citation, DisputedItem, SourceDocument
+    from decisions.models import Case
 
     base = Case.objects.count()
     copies = max(0, -(-(target - base) // base))
     if not copies:
         return
+    started = time.perf_counter()
+    print(f"copying {base} letters {copies} times…", file=sys.stderr)
+    copy_archive(copies)
+    with connection.cursor() as cursor:
+        # What autovacuum does within minutes on a real server: visibility map, hint bits, statistics;
+        # then a checkpoint, so the fill's writes do not land in the middle of the timings.
+        for table in ("decisions_sourcedocument", "decisions_case", "decisions_disputeditem", "decisions_citation"):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+        cursor.execute("CHECKPOINT")
+    print(f"copied in {time.perf_counter() - started:.0f}s; {Case.objects.count()} letters", file=sys.stderr)
+
+
+def copy_archive(copies: int) -> None:
+    """Add ``copies`` copies of every letter, its document, items and citations, in one transaction
+    (new ids, keys and case numbers; decision dates shifted by up to 59 days; the same text)."""
+    from django.db import transaction
+
+    from decisions.models import Case, Citation, DisputedItem, SourceDocument
+
     doc_max = SourceDocument.objects.order_by("-id").values_list("id", flat=True).first() or 0
     case_max = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
     item_max = DisputedItem.objects.order_by("-id").values_list("id", flat=True).first() or 0
     cit_max = Citation.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    started = time.perf_counter()
-    print(f"copying {base} letters {copies} times…", file=sys.stderr)
     with transaction.atomic():
         copy_rows(
             "decisions_sourcedocument",
@@ -199,13 +217,6 @@ def copy_letters(target: int) -> None:
         copy_rows(
             "decisions_citation", copies, cit_max, {"id": f"t.id + k * {cit_max}", "item_id": f"t.item_id + k * {item_max}"}
         )
-    with connection.cursor() as cursor:
-        # What autovacuum does within minutes on a real server: visibility map, hint bits, statistics;
-        # then a checkpoint, so the fill's writes do not land in the middle of the timings.
-        for table in ("decisions_sourcedocument", "decisions_case", "decisions_disputeditem", "decisions_citation"):
-            cursor.execute(f"VACUUM (ANALYZE) {table}")
-        cursor.execute("CHECKPOINT")
-    print(f"copied in {time.perf_counter() - started:.0f}s; {Case.objects.count()} letters", file=sys.stderr)
 
 
 def timed(runs: int, make_call: Callable[[int], Callable[[], object]]) -> dict[str, float]:
@@ -381,15 +392,38 @@ def measure_detail(runs: int) -> dict[str, float]:
     return timed(runs, make)
 
 
-def measure_csv() -> dict[str, float]:
-    from decisions.export import csv_lines
+def measure_csv() -> dict[str, dict[str, float]]:
+    """Rows per second of the export of a broad search and of the whole archive (uncapped), and how
+    long the first rows take to leave (the count, then the first chunk of letters)."""
+    return {"medication": export_speed({"treatment": "medication"}), "whole_archive": export_speed({})}
+
+
+def export_speed(params: dict[str, str]) -> dict[str, float]:
+    import csv
+    import io
+    import itertools
+
+    from django.conf import settings
+
+    from decisions.export import csv_lines, prepare_export
     from decisions.selectors import validate_search
 
-    result = validate_search({"treatment": "medication"})  # as the export view: the search alone
+    settings.IMR_EXPORT_MAX_ROWS = 10**9  # the whole search, however large
     started = time.perf_counter()
-    rows = sum(1 for _ in csv_lines(result, "http://localhost:8000")) - 1
+    export = prepare_export(validate_search(params))  # as the export view: the search and its count
+    chunks = csv_lines(export, "http://localhost:8000")
+    next(chunks)  # the header line
+    first = next(chunks, "")
+    first_rows = time.perf_counter() - started
+    rows = sum(1 for chunk in itertools.chain([first], chunks) for _ in csv.reader(io.StringIO(chunk)))
     seconds = time.perf_counter() - started
-    return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds)}
+    assert rows == export.rows, (rows, export.rows)
+    return {
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(rows / seconds),
+        "first_rows_ms": round(first_rows * 1000),
+    }
 
 
 def explain(label: str, sql: str, params: Sequence[Any], settings: dict[str, str] | None = None) -> None:

@@ -1,4 +1,4 @@
-"""The archive's pages: the search, one letter, its original file, guidelines, the CSV export."""
+"""The archive's pages: the search, one letter, its original file, guidelines, the CSV export, the bulk files."""
 
 from django.urls import path
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("decisions/export.csv", views.export_csv, name="export"),
     path("decisions/<casekey:key>/", views.case_detail, name="detail"),
     path("decisions/<casekey:key>/original", views.case_original, name="original"),
+    path("downloads/", views.downloads, name="downloads"),
+    path("downloads/manifest.json", views.download_manifest, name="download-manifest"),
+    path("downloads/latest/<slug:kind>", views.download_latest, name="download-latest"),
+    path("downloads/<str:name>", views.download_file, name="download"),
     path("guidelines/", views.guideline_list, name="guidelines"),
     path("guidelines/<slug:slug>/", views.guideline_detail, name="guideline"),
 ]
