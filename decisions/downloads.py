@@ -118,10 +118,14 @@ def build_downloads(*, folder: Path | None = None, keep: int | None = None, now:
         remove_temporary_files(folder)  # left by a build that died: none can be running now
         created = (now or timezone.now()).astimezone(UTC).replace(microsecond=0)
         stamp = created.strftime("%Y%m%dT%H%M%SZ")
-        made = [
-            write_gzip(folder, f"imr-letters-{stamp}{SUFFIXES['letters']}", "letters", letter_lines(), created),
-            write_gzip(folder, f"imr-items-{stamp}{SUFFIXES['items']}", "items", item_lines(), created),
-        ]
+        made: list[BulkFile] = []
+        try:
+            made.append(write_gzip(folder, f"imr-letters-{stamp}{SUFFIXES['letters']}", "letters", letter_lines(), created))
+            made.append(write_gzip(folder, f"imr-items-{stamp}{SUFFIXES['items']}", "items", item_lines(), created))
+        except BaseException:  # a build is listed whole or not at all
+            for file in made:
+                (folder / file.name).unlink(missing_ok=True)
+            raise
         names = {file.name for file in made}
         kept = made + [file for file in listed_files(folder) if file.name not in names]
         kept = newest_builds(kept, keep if keep is not None else settings.IMR_DOWNLOADS_KEEP)
