@@ -179,6 +179,8 @@ def csv_lines(export: Export, base_url: str) -> Iterator[str]:
     writer = csv.writer(Echo())
     yield writer.writerow(COLUMNS)
     left = export.rows
+    if left <= 0:
+        return
     with one_snapshot():
         for letters in letter_chunks(export):
             lines = [writer.writerow(row_for(item, url_prefix)) for item in rows_of(export.search, letters)[:left]]
