@@ -140,15 +140,15 @@ def columns(table: str) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def copy_rows(table: str, copies: int, base_max: int, overrides: dict[str, str]) -> None:
-    """Copy the first rows of ``table`` ``copies`` times; ``k`` (1..copies) names the copy in overrides."""
+def copy_rows(table: str, copies: range, base_max: int, overrides: dict[str, str]) -> None:
+    """Copy the first rows of ``table`` once per ``k`` in ``copies``; ``k`` names the copy in overrides."""
     from django.db import connection
 
     names = columns(table)
     select = ", ".join(overrides.get(name, f"t.{name}") for name in names)
     sql = (
-        f"INSERT INTO {table} ({', '.join(names)}) SELECT {select} FROM {table} t, generate_series(1, {copies}) AS k"
-        f" WHERE t.id <= {base_max}"
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT {select} FROM {table} t,"
+        f" generate_series({copies.start}, {copies.stop - 1}) AS k WHERE t.id <= {base_max}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql)
@@ -177,6 +177,9 @@ def copy_letters(target: int) -> None:
     print(f"copied in {time.perf_counter() - started:.0f}s; {Case.objects.count()} letters", file=sys.stderr)
 
 
+LETTERS_PER_COPY_STATEMENT = 5000
+
+
 def copy_archive(copies: int) -> None:
     """Add ``copies`` copies of every letter, its document, items and citations, in one transaction
     (new ids, keys and case numbers; decision dates shifted by up to 59 days; the same text)."""
@@ -188,35 +191,42 @@ def copy_archive(copies: int) -> None:
     case_max = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
     item_max = DisputedItem.objects.order_by("-id").values_list("id", flat=True).first() or 0
     cit_max = Citation.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    # A few thousand letters a statement: the triggers that fill each letter's search text and counts
+    # (migration 0012) look the new rows' letters up in one array per statement.
+    per_statement = max(1, LETTERS_PER_COPY_STATEMENT // max(1, Case.objects.count()))
     with transaction.atomic():
-        copy_rows(
-            "decisions_sourcedocument",
-            copies,
-            doc_max,
-            {
-                "id": f"t.id + k * {doc_max}",
-                "sha256": "md5(t.sha256 || k) || md5(k || t.sha256)",
-                "filename": "t.filename || '-' || k",
-            },
-        )
-        copy_rows(
-            "decisions_case",
-            copies,
-            case_max,
-            {
-                "id": f"t.id + k * {case_max}",
-                "document_id": f"t.document_id + k * {doc_max}",
-                "key": "t.key || '-' || k",
-                "case_number": "CASE WHEN t.case_number IS NULL THEN NULL ELSE t.case_number || '-' || k END",
-                "decision_date": "t.decision_date + (k % 60)",
-            },
-        )
-        copy_rows(
-            "decisions_disputeditem", copies, item_max, {"id": f"t.id + k * {item_max}", "case_id": f"t.case_id + k * {case_max}"}
-        )
-        copy_rows(
-            "decisions_citation", copies, cit_max, {"id": f"t.id + k * {cit_max}", "item_id": f"t.item_id + k * {item_max}"}
-        )
+        for first in range(1, copies + 1, per_statement):
+            copy_once(range(first, min(first + per_statement, copies + 1)), doc_max, case_max, item_max, cit_max)
+
+
+def copy_once(copies: range, doc_max: int, case_max: int, item_max: int, cit_max: int) -> None:
+    """Copies ``copies`` of the letters up to ``case_max`` (ids offset by ``k`` times each table's highest)."""
+    copy_rows(
+        "decisions_sourcedocument",
+        copies,
+        doc_max,
+        {
+            "id": f"t.id + k * {doc_max}",
+            "sha256": "md5(t.sha256 || k) || md5(k || t.sha256)",
+            "filename": "t.filename || '-' || k",
+        },
+    )
+    copy_rows(
+        "decisions_case",
+        copies,
+        case_max,
+        {
+            "id": f"t.id + k * {case_max}",
+            "document_id": f"t.document_id + k * {doc_max}",
+            "key": "t.key || '-' || k",
+            "case_number": "CASE WHEN t.case_number IS NULL THEN NULL ELSE t.case_number || '-' || k END",
+            "decision_date": "t.decision_date + (k % 60)",
+        },
+    )
+    copy_rows(
+        "decisions_disputeditem", copies, item_max, {"id": f"t.id + k * {item_max}", "case_id": f"t.case_id + k * {case_max}"}
+    )
+    copy_rows("decisions_citation", copies, cit_max, {"id": f"t.id + k * {cit_max}", "item_id": f"t.item_id + k * {item_max}"})
 
 
 def timed(runs: int, make_call: Callable[[int], Callable[[], object]]) -> dict[str, float]:
