@@ -1,4 +1,5 @@
-"""Django admin for every model of the archive, with the upload page for new letters.
+"""Django admin for every model of the archive, with the upload page for new letters and a button
+that has the task worker build the bulk downloads.
 
 Uploads and the "Retry with the current parser" action go through ``decisions.services``,
 the same write path as the ``ingest`` and ``reparse`` commands.
@@ -21,10 +22,11 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from decisions import parsing
+from decisions.downloads import listed_files
 from decisions.ingestion.uploads import stage_uploads, upload_refusal
 from decisions.models import Case, Citation, DisputedItem, Guideline, Reviewer, SourceDocument, UploadBatch
 from decisions.services import Lookups, reparse_document, reparse_summary
-from decisions.tasks import ingest_upload_batch
+from decisions.tasks import build_downloads, ingest_upload_batch
 
 
 class ReadOnlyInlineMixin:
@@ -58,6 +60,36 @@ class CaseAdmin(admin.ModelAdmin):
     exclude = ("search_requests", "search_rationales")
     inlines = [DisputedItemInline]
     show_full_result_count = False
+
+    def get_urls(self) -> list[URLPattern]:
+        build = path(
+            "build-downloads/", self.admin_site.admin_view(self.build_downloads_view), name="decisions_case_build_downloads"
+        )
+        return [build, *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "can_build_downloads": request.user.is_superuser}
+        return super().changelist_view(request, extra_context)
+
+    def build_downloads_view(self, request: HttpRequest) -> HttpResponse:
+        """The bulk files as listed, and a button that has the task worker build them now."""
+        if not request.user.is_superuser:
+            raise PermissionDenied("Building the bulk downloads is for superusers.")
+        if request.method == "POST":
+            result = build_downloads.enqueue()
+            self.message_user(
+                request,
+                f"The build is queued (task {result.id}): the files appear on /downloads/ when the worker has written them.",
+            )
+            return redirect("admin:decisions_case_build_downloads")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Build bulk downloads",
+            "files": listed_files(),
+            "keep": settings.IMR_DOWNLOADS_KEEP,
+        }
+        return TemplateResponse(request, "admin/decisions/case/build_downloads.html", context)
 
 
 @admin.register(DisputedItem)

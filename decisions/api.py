@@ -21,6 +21,7 @@ from decisions.serializers import (
     GuidelineSerializer,
     ItemSummarySerializer,
     SearchResultSerializer,
+    letters_in_full,
 )
 from decisions.statistics import dimension_names, statistics_by
 
@@ -116,7 +117,7 @@ class DecisionDetailView(generics.RetrieveAPIView):
 
     serializer_class = CaseDetailSerializer
     lookup_field = "key"
-    queryset = Case.objects.select_related("reviewer").prefetch_related("items__citations__guideline")
+    queryset = letters_in_full()
 
     def get_object(self) -> Case:
         # Served at any case of the key (cm17-0005418), without a redirect a script would have to follow.

@@ -1,25 +1,42 @@
 """CSV export of a search: one row per disputed item, streamed.
 
-Rows are read with ``values()`` and ``iterator(chunk_size=2000)`` (a server-side cursor), the
-guidelines of each item come from two correlated array subqueries on the indexed
-(item, role) citation columns, so memory stays flat however large the export.
+The letters are taken in the search's order a chunk at a time (``IMR_EXPORT_CHUNK_LETTERS``):
+for a relevance order from the ids the counting pass already ranked, for a date order from a
+server-side cursor over the letters' ids, which an index (``case_search_newest`` / ``_oldest``)
+serves in that order, so the first rows leave before the rest are read. Each chunk's items come
+from one query on the items' letter index, their guidelines from two correlated array subqueries
+on the indexed (item, role) citation columns. Everything is read in one read-only REPEATABLE READ
+transaction (one snapshot; a cursor declared outside a transaction would be materialised whole
+before its first row), and memory stays flat however large the export.
+
+A live export holds at most ``IMR_EXPORT_MAX_ROWS`` rows (the whole archive is a bulk download,
+``/downloads/``). How many rows it holds is known before the first is sent: the response's
+``X-Total-Rows`` header and the file's name say it, so a file cut short can be told from a
+complete one; an error while streaming ends the connection without the closing chunk.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
-from typing import Any
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import quote
 
+import numpy as np
+import numpy.typing as npt
+from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection, transaction
 from django.db.models import OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.text import slugify
 
-from decisions.models import Citation, CitedBy
-from decisions.ordering import in_search_order
-from decisions.selectors import Search, matching_items
+from decisions.filters import searched_items
+from decisions.models import Citation, CitedBy, DisputedItem
+from decisions.selectors import Search
 from decisions.statistics import ByDimension
 
 COLUMNS = (
@@ -44,17 +61,19 @@ COLUMNS = (
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = "; "
+T = TypeVar("T")
 
 
-def export_items(result: Search) -> QuerySet[Any, Any]:
-    """The items a search exports: those matching the item filters, in the search's letters."""
-    items = matching_items(result.cleaned)
-    # The letters in the page's order, each letter's items in their own.
-    ordered: QuerySet[Any, Any] = in_search_order(items, result.sort, result.query, letter="case__", then=("position",))
-    return ordered.annotate(
+# --- the rows -------------------------------------------------------------------------------------
+
+
+def item_rows(items: QuerySet[DisputedItem]) -> QuerySet[Any, Any]:
+    """``items`` as the dictionaries ``row_for`` reads (with their letter's id as ``case_id``)."""
+    return items.annotate(
         reviewer_guidelines=guideline_titles(CitedBy.REVIEWER),
         claims_administrator_guidelines=guideline_titles(CitedBy.CLAIMS_ADMINISTRATOR),
     ).values(
+        "case_id",
         "position",
         "request",
         "treatment_category",
@@ -112,6 +131,11 @@ def row_for(item: dict[str, Any], url_prefix: str) -> list[Any]:
     return [safe_cell(cell) for cell in row]
 
 
+def letter_url_prefix(base_url: str) -> str:
+    """``base_url`` + the letters' path, before the case key (``https://host/decisions/``)."""
+    return base_url + reverse("decisions:detail", args=["KEY"]).removesuffix("KEY/")
+
+
 class Echo:
     """A file-like object whose write returns the line, for csv.writer in a streaming response."""
 
@@ -119,20 +143,100 @@ class Echo:
         return value
 
 
-def export_filename(result: Search) -> str:
-    """imr-decisions[-<what was searched>].csv, e.g. imr-decisions-gabapentin-overturned.csv."""
-    described = slugify(" ".join(str(result.cleaned[name]) for name in result.active))[:80].strip("-")
-    return f"imr-decisions-{described}.csv" if described else "imr-decisions.csv"
+# --- one search's export ----------------------------------------------------------------------------
 
 
-def csv_lines(result: Search, base_url: str) -> Iterator[str]:
-    url_prefix = base_url + reverse("decisions:detail", args=["KEY"]).removesuffix("KEY/")
+@dataclass
+class Export:
+    """What a search's export will hold, known before its first row is read."""
+
+    search: Search
+    total: int  # the search's items (its item count on the list page)
+    rows: int  # rows in the file: ``total``, or the cap when the search has more
+    ranked_ids: npt.NDArray[np.int64] | None = None  # a relevance order, as the counting pass ranked it
+
+    @property
+    def capped(self) -> bool:
+        return self.rows < self.total
+
+    @property
+    def filename(self) -> str:
+        """imr-decisions[-<what was searched>]-<N>-rows.csv (capped: -first-<N>-of-<total>-rows.csv)."""
+        described = slugify(" ".join(str(self.search.cleaned[name]) for name in self.search.active))[:80].strip("-")
+        stem = f"imr-decisions-{described}" if described else "imr-decisions"
+        counted = f"first-{self.rows}-of-{self.total}-rows" if self.capped else f"{self.rows}-rows"
+        return f"{stem}-{counted}.csv"
+
+
+def prepare_export(search: Search) -> Export:
+    """The export of a valid search: its item count from the read path, capped at IMR_EXPORT_MAX_ROWS."""
+    counts = search.counts()
+    return Export(search, counts.items, min(counts.items, settings.IMR_EXPORT_MAX_ROWS), counts.ranked_ids)
+
+
+def csv_lines(export: Export, base_url: str) -> Iterator[str]:
+    """The header line at once, then the rows a chunk of letters at a time (one string per chunk)."""
+    url_prefix = letter_url_prefix(base_url)
     writer = csv.writer(Echo())
     yield writer.writerow(COLUMNS)
-    if not result.is_valid:
+    left = export.rows
+    if left <= 0:
         return
-    for item in export_items(result).iterator(chunk_size=2000):
-        yield writer.writerow(row_for(item, url_prefix))
+    with one_snapshot():
+        for letters in letter_chunks(export):
+            lines = [writer.writerow(row_for(item, url_prefix)) for item in rows_of(export.search, letters)[:left]]
+            left -= len(lines)
+            if lines:  # never an empty string: some servers would end a chunked response with it
+                yield "".join(lines)
+            if left <= 0:
+                return
+
+
+def letter_chunks(export: Export) -> Iterator[list[int]]:
+    """The search's letter ids in its order, ``IMR_EXPORT_CHUNK_LETTERS`` at a time."""
+    size = settings.IMR_EXPORT_CHUNK_LETTERS
+    if export.ranked_ids is not None:
+        for start in range(0, len(export.ranked_ids), size):
+            yield export.ranked_ids[start : start + size].tolist()
+        return
+    yield from batched(export.search.letters().values_list("id", flat=True).iterator(chunk_size=size), size)
+
+
+def rows_of(search: Search, letters: list[int]) -> list[dict[str, Any]]:
+    """The exported items of ``letters`` (those meeting the item filters), in the letters' order, then their own."""
+    items = DisputedItem.objects.filter(case_id__in=letters)
+    condition = searched_items(search.cleaned)
+    if condition is not None:
+        items = items.filter(condition)
+    by_letter: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for item in item_rows(items.order_by("case_id", "position")):
+        by_letter[item["case_id"]].append(item)
+    return [item for letter in letters for item in by_letter.get(letter, ())]
+
+
+def batched(values: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@contextmanager
+def one_snapshot() -> Iterator[None]:
+    """A read-only REPEATABLE READ transaction: every query inside sees the archive as the first one did.
+
+    Inside an enclosing transaction (a test's) the isolation it has is kept.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
 
 
 STATISTICS_COLUMNS = ("by", "value", "label", "items", "upheld", "overturned", "overturn_rate", "ci95_low", "ci95_high", "letters")

@@ -22,7 +22,10 @@ class Job:
     description: str = field(default="", compare=False)
 
 
-JOBS: tuple[Job, ...] = (Job("send_alerts", timedelta(minutes=5), ("send_alerts",), "e-mail the due saved-search digests"),)
+JOBS: tuple[Job, ...] = (
+    Job("send_alerts", timedelta(minutes=5), ("send_alerts",), "e-mail the due saved-search digests"),
+    Job("build_downloads", timedelta(days=1), ("build_downloads",), "rebuild the whole-archive bulk files"),
+)
 
 # The two keys of the session-level advisory lock that makes one scheduler the active one.
 SCHEDULER_LOCK = (LOCK_NAMESPACE, 0x5343)  # "SC"

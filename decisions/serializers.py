@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -157,6 +158,11 @@ class CaseDetailSerializer(serializers.ModelSerializer):
 
     def get_original_url(self, case: Case) -> str:
         return self.absolute(reverse("decisions:original", args=[case.key]))
+
+
+def letters_in_full() -> QuerySet[Case]:
+    """The letters as ``CaseDetailSerializer`` reads them: reviewer joined, items and citations prefetched."""
+    return Case.objects.select_related("reviewer").prefetch_related("items__citations__guideline")
 
 
 class GuidelineSerializer(serializers.ModelSerializer):

@@ -1,4 +1,4 @@
-"""The archive's pages: the search, its feed, one letter, its original file, guidelines, the CSV export."""
+"""The archive's pages: the search, its feed, its statistics, one letter, its original file, guidelines, the CSV export, the bulk files."""
 
 from django.urls import path
 
@@ -14,6 +14,10 @@ urlpatterns = [
     path("decisions/<casekey:key>/original", views.case_original, name="original"),
     path("statistics/", views.statistics_page, name="statistics"),
     path("statistics/export.csv", views.statistics_csv, name="statistics-export"),
+    path("downloads/", views.downloads, name="downloads"),
+    path("downloads/manifest.json", views.download_manifest, name="download-manifest"),
+    path("downloads/latest/<slug:kind>", views.download_latest, name="download-latest"),
+    path("downloads/<str:name>", views.download_file, name="download"),
     path("guidelines/", views.guideline_list, name="guidelines"),
     path("guidelines/<slug:slug>/", views.guideline_detail, name="guideline"),
 ]

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import (
     FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
     HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
     QueryDict,
     StreamingHttpResponse,
 )
@@ -20,7 +24,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from decisions.converters import canonical_key
-from decisions.export import csv_lines, export_filename, statistics_csv_lines, statistics_filename
+from decisions.downloads import KINDS, downloads_dir, latest, listed_file, listed_files
+from decisions.export import csv_lines, prepare_export, statistics_csv_lines, statistics_filename
 from decisions.facets import current_index
 from decisions.feeds import SearchFeed
 from decisions.models import Case, Guideline, SourceDocument
@@ -44,7 +49,7 @@ from decisions.throttling import SharedAnonRateThrottle
 @require_safe
 def case_list(request: HttpRequest) -> HttpResponse:
     result = search_cases(request.GET)
-    context = {"result": result, "page": result.page, "max_pages": MAX_PAGES}
+    context = {"result": result, "page": result.page, "max_pages": MAX_PAGES, "export_cap": settings.IMR_EXPORT_MAX_ROWS}
     response = render(request, "decisions/list.html", context, status=200 if result.is_valid else 400)
     if request.headers.get("IMR-Typing"):  # live search while typing (static/js/site.js): one history entry
         response["HX-Replace-Url"] = request.get_full_path()
@@ -151,8 +156,14 @@ def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     result = validate_search(request.GET)
     if not result.is_valid:
         return refusal(result, "This search cannot be exported:")
-    response = StreamingHttpResponse(csv_lines(result, request.build_absolute_uri("/").rstrip("/")), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(result)}"'
+    export = prepare_export(result)
+    response = StreamingHttpResponse(csv_lines(export, request.build_absolute_uri("/").rstrip("/")), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    # Known before the first row: a client can tell a file cut short from a complete one.
+    response["X-Total-Rows"] = str(export.rows)
+    response["X-Search-Rows"] = str(export.total)
+    if export.capped:  # the whole search is in the bulk files
+        response["Link"] = f'<{request.build_absolute_uri(reverse("decisions:downloads"))}>; rel="alternate"'
     return response
 
 
@@ -172,6 +183,49 @@ def case_feed(request: HttpRequest) -> HttpResponse:
     if not search.is_valid:
         return refusal(search, "This search has no feed:")
     return search_feed(request, search=search)
+
+
+@require_safe
+def downloads(request: HttpRequest) -> HttpResponse:
+    context = {"files": listed_files(), "export_cap": settings.IMR_EXPORT_MAX_ROWS}
+    return render(request, "decisions/downloads.html", context)
+
+
+@require_safe
+def download_manifest(request: HttpRequest) -> JsonResponse:
+    """The listing for scripts: every file with its rows, bytes, sha256, creation time and address."""
+    files = [
+        {**asdict(file), "url": request.build_absolute_uri(reverse("decisions:download", args=[file.name]))}
+        for file in listed_files()
+    ]
+    return JsonResponse({"files": files})
+
+
+@require_safe
+def download_latest(request: HttpRequest, kind: str) -> HttpResponse:
+    """A stable address for the newest file of a kind (``letters`` or ``items``): a redirect to it."""
+    file = latest(kind) if kind in KINDS else None
+    if file is None:
+        raise Http404(f"No {kind} file has been built yet")
+    return HttpResponseRedirect(reverse("decisions:download", args=[file.name]))
+
+
+@require_safe
+def download_file(request: HttpRequest, name: str) -> HttpResponse | FileResponse:
+    """A listed file, sent by nginx (X-Accel-Redirect, when configured) or by Django's FileResponse."""
+    file = listed_file(name)  # only names the manifest lists: no other path can be asked for
+    if file is None:
+        raise Http404(f"No download named {name}")
+    if settings.IMR_DOWNLOADS_ACCEL_REDIRECT:
+        response = HttpResponse(content_type="application/gzip")
+        response["X-Accel-Redirect"] = settings.IMR_DOWNLOADS_ACCEL_REDIRECT.rstrip("/") + "/" + file.name
+        response["Content-Disposition"] = content_disposition_header(True, file.name)
+        return response
+    try:
+        opened = (downloads_dir() / file.name).open("rb")
+    except FileNotFoundError:  # pruned by a build that listed newer files meanwhile
+        raise Http404(f"{name} was replaced by a newer build: see /downloads/") from None
+    return FileResponse(opened, as_attachment=True, filename=file.name)
 
 
 @require_safe

@@ -242,6 +242,19 @@ IMR_PARSE_TIMEOUT_SECONDS = envint("IMR_PARSE_TIMEOUT_SECONDS", 60, minimum=0)
 # How long a web request waits for its process's facet index to reach the archive's version
 # before it answers 503 (retry) rather than show counts of another version.
 IMR_INDEX_WAIT_SECONDS = envint("IMR_INDEX_WAIT_SECONDS", 30, minimum=1)
+# The live CSV export (/decisions/export.csv) holds at most this many rows (the whole archive is a
+# bulk download, /downloads/), read this many letters at a time.
+IMR_EXPORT_MAX_ROWS = envint("IMR_EXPORT_MAX_ROWS", 100_000, minimum=1)
+IMR_EXPORT_CHUNK_LETTERS = envint("IMR_EXPORT_CHUNK_LETTERS", 1000, minimum=1)
+# Bulk files of the whole archive (decisions/downloads.py): where they are written, how many builds
+# are kept, and how many letters / items are read at a time while building.
+IMR_DOWNLOADS_DIR = DATA_DIR / "downloads"
+IMR_DOWNLOADS_KEEP = envint("IMR_DOWNLOADS_KEEP", 3, minimum=1)
+IMR_DOWNLOADS_CHUNK_LETTERS = envint("IMR_DOWNLOADS_CHUNK_LETTERS", 500, minimum=1)
+IMR_DOWNLOADS_CHUNK_ITEMS = envint("IMR_DOWNLOADS_CHUNK_ITEMS", 2000, minimum=1)
+# Behind nginx: the URL prefix of an `internal` location serving IMR_DOWNLOADS_DIR; the site then
+# answers a download with X-Accel-Redirect and nginx sends the file (empty: Django sends it).
+IMR_DOWNLOADS_ACCEL_REDIRECT = envstr("IMR_DOWNLOADS_ACCEL_REDIRECT")
 DATA_UPLOAD_MAX_NUMBER_FILES = envint("IMR_MAX_UPLOAD_FILES", 1000, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
