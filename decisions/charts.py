@@ -51,6 +51,11 @@ def nice_ceiling(value: float) -> float:
     return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= value)
 
 
+def count_axis_top(value: float) -> float:
+    """An axis top for counts whose quarters (the gridlines) are whole, round numbers."""
+    return 4 * max(1.0, nice_ceiling(value / 4))
+
+
 def frame(chart_id: str, title: str, description: str, body: SafeString) -> SafeString:
     return format_html(
         '<svg class="chart" id="{}" viewBox="0 0 {} {}" role="group" aria-labelledby="{}-title {}-desc">'
@@ -66,7 +71,7 @@ def y_axis(top: float, as_percent: bool) -> SafeString:
     for step in range(5):
         value = top * step / 4
         y = TOP + plot - plot * step / 4
-        text = f"{value * 100:.0f}%" if as_percent else f"{value:,.0f}"
+        text = f"{value * 100:.1f}".removesuffix(".0") + "%" if as_percent else f"{value:,.0f}"
         lines.append((n(y), WIDTH - RIGHT, n(y), LEFT - 6, n(y + 4), text))
     return format_html_join(
         "",
@@ -89,7 +94,7 @@ def x_labels(labels: Sequence[str], step: float) -> SafeString:
 
 def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar]) -> SafeString:
     """Vertical bars, each a link to its letters."""
-    top = nice_ceiling(max((bar.value for bar in bars), default=0))
+    top = count_axis_top(max((bar.value for bar in bars), default=0))
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_width / max(1, len(bars))
     marks = []
