@@ -168,10 +168,12 @@ def test_a_large_export_read_in_small_chunks_is_complete_and_in_the_search_order
     response = client.get(f"/decisions/export.csv?{query}")
     rows = exported(response)
     search = validate_search(QueryDict(query))
-    assert len(rows) == int(response["X-Total-Rows"]) == search_cases(QueryDict(query)).item_total >= 2400
+    assert len(rows) == int(response["X-Total-Rows"]) == search_cases(QueryDict(query)).item_total >= 1200
     assert len({(row["case"], row["position"]) for row in rows}) == len(rows)
     letters_in_order = list(dict.fromkeys(row["case"] for row in rows))
-    assert letters_in_order == list(search.letters().values_list("key", flat=True))
+    # With words, a letter whose items do not hold them has no row; the others keep the search's order.
+    assert letters_in_order == [key for key in search.letters().values_list("key", flat=True) if key in letters_in_order]
+    assert len(letters_in_order) >= 600
 
 
 @pytest.mark.slow
