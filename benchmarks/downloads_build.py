@@ -30,15 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.search_speed import fill, use_database  # noqa: E402
+from benchmarks.search_speed import add_fill_arguments, fill, use_database  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", default="imr_bench", help="database to measure (created and filled when short)")
-    parser.add_argument("--letters", type=int, default=100_000, help="letters the database should hold")
-    parser.add_argument("--seed-letters", type=int, default=2000, help="letters ingested through the service before copying")
-    parser.add_argument("--no-fill", action="store_true", help="measure the database as it is")
+    add_fill_arguments(parser)
     parser.add_argument("--build-into", help=argparse.SUPPRESS)  # the child process: build and report
     return parser.parse_args()
 

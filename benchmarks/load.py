@@ -83,10 +83,7 @@ STAT_COLUMNS = {
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", default="imr_bench", help="database served (created and filled when missing)")
-    parser.add_argument("--letters", type=int, default=100_000, help="letters the database should hold")
-    parser.add_argument("--seed-letters", type=int, default=20_000, help="distinct generated letters of the fill")
-    parser.add_argument("--no-fill", action="store_true", help="serve the database as it is")
+    search_speed.add_fill_arguments(parser)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--clients", default="50,200", help="concurrent clients of each phase, comma-separated")
     parser.add_argument("--duration", type=int, default=60, help="seconds each phase runs")

@@ -74,15 +74,20 @@ FILTERS = [
 ]
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", default="imr_bench", help="database to measure (created when missing)")
+def add_fill_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of every benchmark that works on a filled archive of its own (``fill``)."""
+    parser.add_argument("--database", default="imr_bench", help="database to measure (created and filled when short)")
     parser.add_argument("--letters", type=int, default=100_000, help="letters the database should hold")
     parser.add_argument(
         "--seed-letters", type=int, default=20_000, help="distinct generated letters ingested (parsed and written) before copying"
     )
+    parser.add_argument("--no-fill", action="store_true", help="use the database as it is")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_fill_arguments(parser)
     parser.add_argument("--runs", type=int, default=80, help="timed runs per measure")
-    parser.add_argument("--no-fill", action="store_true", help="measure the database as it is")
     parser.add_argument(
         "--exact", action="store_true", help="search only the words typed (exact=true): what expanding them to other names costs"
     )

@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -174,23 +175,31 @@ class HashingFile:
 
 
 def write_gzip(folder: Path, name: str, kind: str, chunks: Iterable[tuple[bytes, int]], created: datetime) -> BulkFile:
-    """Compress ``chunks`` into ``folder/name`` atomically: a temporary file, fsync, rename."""
-    temporary = temporary_path(folder, name)
+    """Compress ``chunks`` into ``folder/name`` atomically (``written_in_place``)."""
     rows = 0
+    with written_in_place(folder, name) as raw:
+        hashing = HashingFile(raw)
+        with gzip.GzipFile(filename=name.removesuffix(".gz"), mode="wb", fileobj=hashing, compresslevel=6) as compressed:  # type: ignore[arg-type]
+            for data, count in chunks:
+                compressed.write(data)
+                rows += count
+    return BulkFile(name, kind, rows, hashing.size, hashing.sha256.hexdigest(), created.isoformat())
+
+
+@contextmanager
+def written_in_place(folder: Path, name: str) -> Iterator[IO[bytes]]:
+    """A file that appears as ``folder/name`` only once whole: written to a temporary file,
+    flushed to disk, renamed over the name, the rename made durable; removed on an error."""
+    temporary = temporary_path(folder, name)
     try:
         with temporary.open("wb") as raw:
-            hashing = HashingFile(raw)
-            with gzip.GzipFile(filename=name.removesuffix(".gz"), mode="wb", fileobj=hashing, compresslevel=6) as compressed:  # type: ignore[arg-type]
-                for data, count in chunks:
-                    compressed.write(data)
-                    rows += count
+            yield raw
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(temporary, folder / name)
     finally:
         temporary.unlink(missing_ok=True)
     sync_folder(folder)
-    return BulkFile(name, kind, rows, hashing.size, hashing.sha256.hexdigest(), created.isoformat())
 
 
 TEMPORARY_PREFIX = ".building-"
@@ -216,17 +225,8 @@ def newest_builds(files: list[BulkFile], keep: int) -> list[BulkFile]:
 
 
 def write_manifest(folder: Path, files: list[BulkFile]) -> None:
-    data = json.dumps({"files": [asdict(file) for file in files]}, indent=2).encode()
-    temporary = temporary_path(folder, MANIFEST)
-    try:
-        with temporary.open("wb") as raw:
-            raw.write(data)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(temporary, folder / MANIFEST)
-    finally:
-        temporary.unlink(missing_ok=True)
-    sync_folder(folder)
+    with written_in_place(folder, MANIFEST) as raw:
+        raw.write(json.dumps({"files": [asdict(file) for file in files]}, indent=2).encode())
 
 
 def prune(folder: Path, listed: set[str]) -> None:
