@@ -24,8 +24,8 @@ when a phase ends may finish within that time and are counted. Before the first 
 worker is warmed (its facet index built, its tables read), as on a server that has been running.
 
 Printed as JSON: per phase and per kind of request (and overall) the requests, errors,
-throughput, p50/p95/p99 and max in ms, the most frequent errors, the memory (RSS) of the
-gunicorn workers, and the load average of the machine (shared: the figures move with it).
+throughput, p50/p95/p99 and max in ms, the most frequent errors, the memory of the gunicorn
+workers (resident, proportional: shared pages counted once, and mapped from files), and the load average of the machine (shared: the figures move with it).
 
 Bounded: every phase has a hard time limit, and whatever happens (an error, Ctrl-C, SIGTERM) the
 gunicorn and locust process groups are ended and the temporary folder removed.
@@ -304,18 +304,34 @@ def read_errors(path: Path) -> list[dict[str, object]]:
     return sorted(rows, key=lambda row: -int(str(row["count"])))[:5]
 
 
-def workers_rss_mb(server: subprocess.Popen[bytes]) -> list[float]:
-    """Resident memory of each gunicorn worker (the master's children), in MB."""
+def workers_memory_mb(server: subprocess.Popen[bytes]) -> list[dict[str, float]]:
+    """Memory of each gunicorn worker (the master's children), in MB: resident (``rss``), its share
+    of pages mapped by several processes counted once (``pss``), and the part mapped from files
+    (``file``: the facet index's snapshot and the libraries, shared through the page cache)."""
     sizes = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            status = (entry / "status").read_text()
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if int(fields["PPid"]) == server.pid:
-                sizes.append(round(int(fields["VmRSS"].split()[0]) / 1024, 1))
-    return sorted(sizes)
+        with contextlib.suppress(OSError, IndexError, ValueError, KeyError):
+            status = fields_of(entry / "status")
+            if int(status["PPid"]) == server.pid:
+                rollup = fields_of(entry / "smaps_rollup")
+                sizes.append(
+                    {
+                        "rss": megabytes(status["VmRSS"]),
+                        "pss": megabytes(rollup["Pss"]),
+                        "file": megabytes(status["RssFile"]),
+                    }
+                )
+    return sorted(sizes, key=lambda size: size["rss"])
+
+
+def fields_of(path: Path) -> dict[str, str]:
+    return dict(line.split(":", 1) for line in path.read_text().splitlines() if ":" in line)
+
+
+def megabytes(field: str) -> float:
+    return round(int(field.split()[0]) / 1024, 1)
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -355,7 +371,7 @@ def main() -> None:
         figures["plan_sizes"] = {kind: len(values) for kind, values in plan.items() if isinstance(values, list)}
         for count in clients:
             phase = run_phase(base, folder, count, args, env)
-            phase["gunicorn_workers_rss_mb"] = workers_rss_mb(server)
+            phase["gunicorn_workers_memory_mb"] = workers_memory_mb(server)
             figures["phases"].append(phase)
             print(f"{count} clients: {json.dumps(phase['overall'])}", file=sys.stderr)
     except BaseException:

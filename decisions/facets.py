@@ -17,11 +17,13 @@ same item. Each facet is counted on the variant of the search with its own param
 as distinct letters per value, so a count is exactly the number of letters clicking the value
 shows (the SQL of ``decisions.filters``).
 
-Memory at 100k letters (198k items, 785k citation entries): ~10-12 MB, so ~200 MB at 1.8M letters
-(plus, while building, the packed value of about the same size). One index per process, brought
-up to date when ``archive_version`` changes: when letters were only added (an ingest), by reading
-just them and their items (~40 ms after 200 new letters at 100k); otherwise read whole (~0.45 s
-at 100k on 2 cores, most of it PostgreSQL producing the rows).
+Memory at 100k letters (198k items, 785k citation entries): ~10-13 MB, so ~200 MB at 1.8M letters
+(plus, while building, the packed value of about the same size). One index per machine and
+database (``decisions.shared_index``): the first process that finds the archive at a new version
+builds it and writes it to disk; every process memory-maps those files. It is brought up to date
+when ``archive_version`` changes: when letters were only added (an ingest), by reading just them
+and their items (~40 ms after 200 new letters at 100k); otherwise read whole (~0.5-1 s at 100k on
+2 cores, most of it PostgreSQL producing the rows).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
 
+from decisions import shared_index
 from decisions.models import Case, CitedBy, DisputedItem, Outcome
 from decisions.ordering import rank_expression
 from decisions.search_params import (
@@ -290,13 +293,17 @@ class FacetIndex:
 
     def __init__(self, only: Ints | None = None) -> None:
         """The whole archive, or (``only``) just those letters and their items, for ``extended``."""
-        self.columns = {column.name: column for column in columns()}
+        self.columns = self.declared_columns()
         self.vocabularies = read_vocabularies(self.columns.values())
         self.lookups = read_lookups()
         self.years: dict[str, npt.NDArray[np.int16]] = {}
         self.load_reviewers()
         self.load_letters(only)
         self.load_items(only)
+
+    @staticmethod
+    def declared_columns() -> dict[str, Column]:
+        return {column.name: column for column in columns()}
 
     def of_kind(self, level: str, *kinds: str) -> list[Column]:
         return [column for column in self.columns.values() if column.level == level and column.kind in kinds]
@@ -898,9 +905,37 @@ def grown_index(previous: tuple[Version, FacetIndex], version: Version) -> Facet
 
 def build_index(previous: tuple[Version, FacetIndex] | None = None) -> tuple[Version, FacetIndex]:
     """The index at the archive's current version, all from one snapshot: ``previous`` grown by the
-    letters added since it was read when that is all that changed, else read whole."""
+    letters added since it was read when that is all that changed, else read whole.
+
+    Outside a transaction, through this machine's snapshots (``decisions.shared_index``): the one
+    on disk when it is at the archive's version, else built once, under a lock, by the first
+    process that needs it and written for the others."""
     if connection.in_atomic_block:  # a request's or a test's transaction: read in it, seeing its own writes
         return read_index(previous)
+    if not shared_index.enabled():
+        return read_consistently(previous)
+    folder = shared_index.store_folder()
+    found = shared_index.load(folder)
+    if found is not None and found[0] == archive_version():
+        return found
+    with shared_index.building_lock(folder):
+        found = shared_index.load(folder)  # another process may have written it while we waited
+        if found is not None and found[0] == archive_version():
+            return found
+        built = read_consistently(newest(found, previous))
+        shared_index.save(folder, *built)
+        written = shared_index.load(folder)
+        return written if written is not None else built
+
+
+def newest(*held: tuple[Version, FacetIndex] | None) -> tuple[Version, FacetIndex] | None:
+    """The held index of the latest version, to grow from."""
+    candidates = [pair for pair in held if pair is not None]
+    return max(candidates, key=lambda pair: pair[0].number, default=None)
+
+
+def read_consistently(previous: tuple[Version, FacetIndex] | None) -> tuple[Version, FacetIndex]:
+    """``read_index`` in one REPEATABLE READ transaction: the version and the rows of one snapshot."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         return read_index(previous)

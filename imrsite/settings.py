@@ -242,6 +242,9 @@ IMR_PARSE_TIMEOUT_SECONDS = envint("IMR_PARSE_TIMEOUT_SECONDS", 60, minimum=0)
 # How long a web request waits for its process's facet index to reach the archive's version
 # before it answers 503 (retry) rather than show counts of another version.
 IMR_INDEX_WAIT_SECONDS = envint("IMR_INDEX_WAIT_SECONDS", 30, minimum=1)
+# Where the facet index is written once per machine and memory-mapped by every process
+# (decisions/shared_index.py); empty: each process reads and holds its own copy.
+IMR_INDEX_DIR = envstr("IMR_INDEX_DIR", str(DATA_DIR / "index"))
 # The live CSV export (/decisions/export.csv) holds at most this many rows (the whole archive is a
 # bulk download, /downloads/), read this many letters at a time.
 IMR_EXPORT_MAX_ROWS = envint("IMR_EXPORT_MAX_ROWS", 100_000, minimum=1)

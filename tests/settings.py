@@ -20,6 +20,8 @@ STORAGES = {
         "OPTIONS": {"location": tempfile.mkdtemp(prefix="imr-test-documents-"), "base_url": "/documents/"},
     },
 }
+# The facet index's snapshots (decisions/shared_index.py) of the test databases: apart from the checkout's.
+IMR_INDEX_DIR = tempfile.mkdtemp(prefix="imr-test-index-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute"}}  # noqa: F405
 # The suite also runs with DATABASE_URL set (production mode); the browser tests use plain http.

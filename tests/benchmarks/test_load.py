@@ -46,6 +46,6 @@ def test_it_reports_each_kind_of_request_from_a_served_archive_and_ends_its_proc
     assert phase["by_kind"]["word search"]["requests"] > 0
     assert phase["overall"]["errors"] == 0, phase["errors"]
     assert phase["overall"]["p50_ms"] <= phase["overall"]["p99_ms"]
-    assert len(phase["gunicorn_workers_rss_mb"]) == 1
+    assert len(phase["gunicorn_workers_memory_mb"]) == 1
     assert [p for p in processes_of_this_run() if p.test == os.environ[TEST_VARIABLE]] == []
     assert list(tmp.iterdir()) == []
