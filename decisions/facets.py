@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -918,14 +919,28 @@ def build_index(previous: tuple[Version, FacetIndex] | None = None) -> tuple[Ver
     found = shared_index.load(folder)
     if found is not None and found[0] == archive_version():
         return found
-    with shared_index.building_lock(folder):
-        found = shared_index.load(folder)  # another process may have written it while we waited
-        if found is not None and found[0] == archive_version():
-            return found
-        built = read_consistently(newest(found, previous))
+    try:
+        with shared_index.building_lock(folder):
+            return built_for_the_machine(folder, previous)
+    except OSError as error:  # the folder cannot be made or locked: this process reads its own
+        logger.warning("the facet index cannot be shared through %s (%s); this process reads its own", folder, error)
+        return read_consistently(previous)
+
+
+def built_for_the_machine(folder: Path, previous: tuple[Version, FacetIndex] | None) -> tuple[Version, FacetIndex]:
+    """Under the lock: the snapshot another process wrote while this one waited, or one built here and
+    written for the others (kept in this process's memory when it cannot be written)."""
+    found = shared_index.load(folder)
+    if found is not None and found[0] == archive_version():
+        return found
+    built = read_consistently(newest(found, previous))
+    try:
         shared_index.save(folder, *built)
-        written = shared_index.load(folder)
-        return written if written is not None else built
+    except OSError as error:
+        logger.warning("the facet index could not be written to %s (%s)", folder, error)
+        return built
+    written = shared_index.load(folder)
+    return written if written is not None else built
 
 
 def newest(*held: tuple[Version, FacetIndex] | None) -> tuple[Version, FacetIndex] | None:

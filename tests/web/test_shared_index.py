@@ -123,3 +123,14 @@ def test_without_an_index_folder_each_process_reads_its_own(settings, monkeypatc
     version, index = facets.build_index(None)
     assert not isinstance(index.case_ids, np.memmap)
     assert counts(index) == counts(FacetIndex())
+
+
+def test_a_folder_that_cannot_be_made_or_written_leaves_each_process_its_own_index(settings, tmp_path, caplog):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    settings.IMR_INDEX_DIR = str(blocked)
+    archive(1)
+    version, index = facets.build_index(None)
+    assert version == facets.archive_version()
+    assert counts(index) == counts(FacetIndex())
+    assert "cannot be shared" in caplog.text
