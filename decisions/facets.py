@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -65,6 +65,7 @@ from decisions.search_params import (
     FacetDecl,
     IndexNeed,
     Sort,
+    active_params,
     columns,
     days_of,
     is_set,
@@ -597,7 +598,18 @@ class FacetIndex:
     # Counting ----------------------------------------------------------------------------------
 
     def count(self, cleaned: Mapping[str, Any]) -> SearchCounts:
-        """Totals of the search and every facet on the search without its own filters."""
+        """Totals of the search and every facet on the search without its own filters; those of the
+        search that narrows nothing (the list's first page) once per index."""
+        if active_params(cleaned):
+            return self.counted(cleaned)
+        key = str(cleaned.get("cited_by") or "")  # which role's citations the guideline facet counts
+        unfiltered = self.__dict__.setdefault("unfiltered_counts", {})
+        if key not in unfiltered:
+            unfiltered[key] = self.counted(cleaned)
+        counts: SearchCounts = unfiltered[key]
+        return replace(counts, facets={name: Counter(values) for name, values in counts.facets.items()})  # the caller's own
+
+    def counted(self, cleaned: Mapping[str, Any]) -> SearchCounts:
         matches, words = self.word_matches(cleaned)
         text = matches[0] if matches is not None else None
         letters, items = self.matching(cleaned, text, words=words)

@@ -474,3 +474,15 @@ def test_an_index_read_in_a_transaction_that_rolled_back_is_not_grown_from(rando
     add_random_letters(2, seed=9)
     version, index = facets.build_index(inside)
     assert index_state(index) == index_state(facets.FacetIndex())
+
+
+def test_the_unfiltered_counts_are_counted_once_per_index_and_each_caller_gets_its_own_copy():
+    make_case([Item("MRI of the knee", "upheld", "imaging", "mri")])
+    index = facets.current_index()
+    cleaned, _ = cleaned_params({})
+    first = index.count(cleaned)
+    first.facets["outcome"]["upheld"] = 99  # what a caller does to its copy stays there
+    again = index.count(cleaned)
+    assert again.letters == 1 and again.facets["outcome"]["upheld"] == 1
+    make_case([Item("Norco 10/325", "overturned", "medication", "opioid")])
+    assert facets.current_index().count(cleaned).letters == 2
