@@ -94,10 +94,13 @@ def arrays_of(index: FacetIndex) -> dict[str, npt.NDArray[Any]]:
 def save(folder: Path, version: Version, index: FacetIndex) -> Path:
     """Write the index into a new directory of ``folder`` and make it the current one."""
     built = Path(tempfile.mkdtemp(prefix=f"v{version.number}-", dir=folder))
-    for name, array in arrays_of(index).items():
+    arrays = arrays_of(index)
+    for name, array in arrays.items():
         np.save(built / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
     meta = {
         "format": FORMAT,
+        "columns": columns_key(),
+        "arrays": sorted(arrays),
         "version": list(version),
         "n": index.n,
         "m": index.m,
@@ -122,16 +125,31 @@ def remove_others(folder: Path, keep: str) -> None:
 
 def load(folder: Path) -> tuple[Version, FacetIndex] | None:
     """The current snapshot, its arrays memory-mapped; None when there is none (or it is unreadable)."""
-    from decisions.facets import Entries, FacetIndex, Version
+    from decisions.facets import Version
 
     try:
         built = (folder / CURRENT).resolve(strict=True)
         meta = json.loads((built / META).read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT:
-            return None
+        if meta.get("format") != FORMAT or meta.get("columns") != columns_key():
+            return None  # written by another version of the code
         arrays = {path.stem: np.load(path, mmap_mode="r", allow_pickle=False) for path in built.glob("*.npy")}
-    except (OSError, ValueError):
+        if sorted(arrays) != meta["arrays"]:
+            return None
+        return Version(*meta["version"]), index_from(meta, arrays)
+    except (OSError, ValueError, KeyError):  # none yet, or removed by a newer one while being read
         return None
+
+
+def columns_key() -> list[str]:
+    """What the registry declares the index to hold: a snapshot of other columns is not read."""
+    from decisions.facets import FacetIndex
+
+    return [f"{column.level}:{column.kind}:{name}" for name, column in sorted(FacetIndex.declared_columns().items())]
+
+
+def index_from(meta: dict[str, Any], arrays: dict[str, npt.NDArray[Any]]) -> FacetIndex:
+    from decisions.facets import Entries, FacetIndex
+
     index = FacetIndex.__new__(FacetIndex)
     index.columns = FacetIndex.declared_columns()
     index.vocabularies = meta["vocabularies"]
@@ -148,7 +166,7 @@ def load(folder: Path) -> tuple[Version, FacetIndex] | None:
         name: Entries(arrays[f"entries.{name}.item"], arrays[f"entries.{name}.value"])
         for name in {key.split(".")[1] for key in arrays if key.startswith("entries.")}
     }
-    return Version(*meta["version"]), index
+    return index
 
 
 def grouped(arrays: dict[str, npt.NDArray[Any]], group: str) -> dict[str, npt.NDArray[Any]]:

@@ -134,3 +134,15 @@ def test_a_folder_that_cannot_be_made_or_written_leaves_each_process_its_own_ind
     assert version == facets.archive_version()
     assert counts(index) == counts(FacetIndex())
     assert "cannot be shared" in caplog.text
+
+
+def test_a_snapshot_written_for_other_columns_or_missing_a_file_is_not_read(own_index_dir, monkeypatch):
+    archive(1)
+    facets.build_index(None)
+    folder = own_index_dir / shared_index.archive_id()
+    assert shared_index.load(folder) is not None
+    monkeypatch.setattr(shared_index, "columns_key", lambda: ["letter:text:another"])
+    assert shared_index.load(folder) is None
+    monkeypatch.undo()
+    next((folder / "current").resolve().glob("item.*.npy")).unlink()
+    assert shared_index.load(folder) is None
