@@ -242,6 +242,13 @@ IMR_PARSE_TIMEOUT_SECONDS = envint("IMR_PARSE_TIMEOUT_SECONDS", 60, minimum=0)
 # How long a web request waits for its process's facet index to reach the archive's version
 # before it answers 503 (retry) rather than show counts of another version.
 IMR_INDEX_WAIT_SECONDS = envint("IMR_INDEX_WAIT_SECONDS", 30, minimum=1)
+# The word index (decisions/word_index.py): tantivy over PostgreSQL's own lexemes matches a search's
+# words; `index_words --follow` keeps it current per machine. "off": PostgreSQL matches them.
+IMR_WORD_INDEX = envbool("IMR_WORD_INDEX", True)
+IMR_WORD_INDEX_DIR = Path(envstr("IMR_WORD_INDEX_DIR", str(DATA_DIR / "word-index"))).resolve()
+# Build a RAM index per archive version through the process's own connection instead (tests: it sees
+# their uncommitted rows).
+IMR_WORD_INDEX_IN_PROCESS = envbool("IMR_WORD_INDEX_IN_PROCESS", False)
 # The live CSV export (/decisions/export.csv) holds at most this many rows (the whole archive is a
 # bulk download, /downloads/), read this many letters at a time.
 IMR_EXPORT_MAX_ROWS = envint("IMR_EXPORT_MAX_ROWS", 100_000, minimum=1)
