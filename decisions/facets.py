@@ -292,7 +292,12 @@ class FacetIndex:
     version: Version | None = None  # the archive version it was read at (set by ``read_index``)
 
     def __init__(self, only: Ints | None = None) -> None:
-        """The whole archive, or (``only``) just those letters and their items, for ``extended``."""
+        """The whole archive, or (``only``) just those letters and their items, for ``extended``.
+
+        Read whole inside a transaction (one snapshot), it knows its archive version, which the
+        word index must match to answer for it."""
+        if only is None and connection.in_atomic_block:
+            self.version = archive_version()
         self.columns = {column.name: column for column in columns()}
         self.vocabularies = read_vocabularies(self.columns.values())
         self.lookups = read_lookups()
@@ -533,6 +538,10 @@ class FacetIndex:
         ranked = cleaned.get("sort") == Sort.RELEVANCE
         found = word_index.letter_matches(query, ranked, self.version, self.case_ids)
         ids, found_ranks = found if found is not None else self.postgresql_matches(query, ranked, planned)
+        return self.letters_with_ids(ids, found_ranks, ranked)
+
+    def letters_with_ids(self, ids: npt.NDArray[Any], found_ranks: npt.NDArray[np.float64], ranked: bool) -> tuple[Mask, npt.NDArray[np.float64]]:
+        """The letters (a mask over the index) of these ids, and their ranks when ``ranked``."""
         mask = np.zeros(self.n, dtype=bool)
         ranks = np.zeros(self.n, dtype=np.float64)
         if self.n and len(ids):
@@ -630,12 +639,26 @@ class FacetIndex:
         query = search_query(cleaned, excluded_words=False)
         if query is None:
             return self.text_matches(cleaned), None
+        indexed = self.indexed_word_matches(cleaned, query)
+        if indexed is not None:
+            return indexed
         if self.id_halves() is None or connection.in_atomic_block:  # one after the other, under one plan setting
             with transaction.atomic(), planner_settings(PLAN_BY_GIN_BITMAP):
                 return self.text_matches(cleaned, planned=True), self.item_word_matches(query, planned=True)
         items = _helpers.submit(self.item_word_matches_on_own_connection, query)
         letters = self.text_matches(cleaned)
         return letters, items.result()
+
+    def indexed_word_matches(self, cleaned: Mapping[str, Any], for_items: SearchQuery) -> tuple[tuple[Mask, npt.NDArray[np.float64]], Mask] | None:
+        """``word_matches`` from the word index alone (None: PostgreSQL must answer)."""
+        query = search_query(cleaned)
+        assert query is not None  # the words without their exclusions are not None
+        ranked = cleaned.get("sort") == Sort.RELEVANCE
+        found = word_index.word_matches(query, for_items, ranked, self.version, self.case_ids, self.item[ITEM_ID.name])
+        if found is None:
+            return None
+        (ids, ranks), items = found
+        return self.letters_with_ids(ids, ranks, ranked), self.items_with_ids(items)
 
     def item_word_matches(self, query: SearchQuery, planned: bool = False) -> Mask:
         """The items whose own text (request, class words, rationale) holds the words: from the word
@@ -924,6 +947,7 @@ def read_index(previous: tuple[Version, FacetIndex] | None) -> tuple[Version, Fa
     grown = grown_index(previous, version) if previous is not None else None
     index = grown if grown is not None else FacetIndex()
     index.version = version
+    word_index.follow_in_process()  # (tests) the RAM word index read in the same snapshot
     return version, index
 
 

@@ -30,11 +30,12 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
@@ -95,6 +96,8 @@ class WordIndex:
     indexes: dict[str, tantivy.Index]
     held: dict[str, Ids]  # per kind, sorted
     path: Path | None = None  # the build directory; None in RAM
+    # In RAM: the transactions whose uncommitted rows it was read with (their ids, as text).
+    writers: tuple[str, ...] = ()
 
     def matches(self, kind: str, translated: Translated, ranked: bool) -> tuple[Ids, Scores]:
         """Ids of the documents the query matches, with BM25 scores when ``ranked``."""
@@ -241,7 +244,7 @@ def caught_up(index: WordIndex) -> WordIndex | None:
         new = np.setdiff1d(ids, index.held[kind], assume_unique=True)
         added = add_rows(index.indexes[kind], kind, new) if len(new) else new
         held[kind] = np.union1d(index.held[kind], added)
-    return WordIndex(version, index.indexes, held, index.path)
+    return WordIndex(version, index.indexes, held, index.path, index.writers)
 
 
 def in_snapshot(read: Callable[[], T]) -> T:
@@ -414,9 +417,8 @@ def regex_literal(text: str) -> str:
     )
 
 
-def translated(query: SearchQuery) -> Translated | None:
-    """The query as PostgreSQL normalises it, translated (None: no exact translation)."""
-    text = tsquery_text(query)
+def translated(text: str) -> Translated | None:
+    """A tsquery's text translated (None: no exact translation)."""
     try:
         return Translated(TsqueryParser(text).parsed())
     except Untranslatable as reason:
@@ -424,15 +426,20 @@ def translated(query: SearchQuery) -> Translated | None:
         return None
 
 
-def tsquery_text(query: SearchQuery) -> str:
-    """``SELECT <query>::text``: PostgreSQL's own normalised form (stemming, stopword gaps, synonyms)."""
+def tsquery_texts(*queries: SearchQuery) -> list[str]:
+    """``SELECT <query>::text, ...``: PostgreSQL's own normalised forms (stemming, stopword gaps,
+    synonyms), all in one round trip."""
     sql_query = Query(Case)
     compiler = sql_query.get_compiler(connection=connection)
-    sql, params = compiler.compile(query.resolve_expression(sql_query))
+    selected, params = [], []
+    for query in queries:
+        sql, query_params = compiler.compile(query.resolve_expression(sql_query))
+        selected.append(f"({sql})::text")
+        params.extend(query_params)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ({sql})::text", params)
+        cursor.execute(f"SELECT {', '.join(selected)}", params)
         row = cursor.fetchone()
-    return str(row[0] or "") if row else ""
+    return [str(text or "") for text in row]
 
 
 # --- on disk: one directory per database, a ``current`` symlink to a build with its sidecar -------
@@ -478,7 +485,7 @@ def rebuild_on_disk(root: Path) -> WordIndex:
     (an atomic rename) and the previous build removed (open readers keep their mapped files)."""
     builds = root / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    path = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    path = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=builds))
     index = in_snapshot(lambda: built(path))
     write_held(index)
     previous = (root / "current").resolve() if (root / "current").is_symlink() else None
@@ -616,10 +623,53 @@ def in_process_index() -> WordIndex:
     rebuilt after anything else."""
     global _in_process
     with _in_process_lock:
-        held = _in_process
-        index = in_snapshot(lambda: (caught_up(held) if held is not None else None) or built(None))
+        held = _in_process if _in_process is not None and still_true(_in_process) else None
+        index = in_snapshot(lambda: read_in_process(held))
         _in_process = index
         return index
+
+
+def in_process_at(version: facets.Version) -> WordIndex:
+    """The RAM index, read again only when its version is not ``version``: a version number is never
+    given twice (a sequence), so the same number means the same rows, even in a transaction since
+    rolled back."""
+    held = _in_process
+    return held if held is not None and held.version == version else in_process_index()
+
+
+def follow_in_process() -> None:
+    """In the in-process mode, bring the RAM index to the archive's version (with the facet index)."""
+    if settings.IMR_WORD_INDEX and settings.IMR_WORD_INDEX_IN_PROCESS:
+        in_process_index()
+
+
+def read_in_process(held: WordIndex | None) -> WordIndex:
+    index = (caught_up(held) if held is not None else None) or built(None)
+    writer = writing_transaction()
+    return index if writer is None or writer in index.writers else replace(index, writers=(*index.writers, writer))
+
+
+def writing_transaction() -> str | None:
+    """This connection's transaction id when it has written (its rows are visible to it alone)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id_if_assigned()::text")
+        row = cursor.fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
+def still_true(index: WordIndex) -> bool:
+    """Whether the rows a RAM index was read with still hold: each writing transaction committed, or
+    is this connection's own. A rolled-back one (a test's) leaves rows behind that ids may be reused for
+    (tests reset sequences), which no version comparison can tell."""
+    if not index.writers:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_current_xact_id_if_assigned()::text, array(SELECT pg_xact_status(x::xid8) FROM unnest(%s::text[]) x)",
+            [list(index.writers)],
+        )
+        own, states = cursor.fetchone()
+    return all(state == "committed" or writer == own for writer, state in zip(index.writers, states, strict=True))
 
 
 # --- what a search asks --------------------------------------------------------------------------
@@ -630,7 +680,7 @@ def usable_index(version: facets.Version) -> WordIndex | None:
     differs from it by inserted rows only (the rows the index lacks are asked of PostgreSQL)."""
     if not settings.IMR_WORD_INDEX:
         return None
-    index = in_process_index() if settings.IMR_WORD_INDEX_IN_PROCESS else disk_index()
+    index = in_process_at(version) if settings.IMR_WORD_INDEX_IN_PROCESS else disk_index()
     if index is None:
         return None
     if index.version == version or version.only_added_to(index.version) or index.version.only_added_to(version):
@@ -638,15 +688,57 @@ def usable_index(version: facets.Version) -> WordIndex | None:
     return None
 
 
+def word_matches(
+    letters_query: SearchQuery, items_query: SearchQuery, ranked: bool, version: facets.Version | None,
+    letter_ids: npt.NDArray[Any], item_ids: npt.NDArray[Any],
+) -> tuple[tuple[Ids, Scores], Ids] | None:
+    """``letter_matches`` and ``item_matches`` at once (one round trip for both queries' texts)."""
+    ready = prepared(version, letters_query, items_query)
+    if ready is None:
+        return None
+    found, (for_letters, for_items) = ready
+    letters = letters_from(found, for_letters, letters_query, ranked, letter_ids)
+    if letters is None:
+        return None
+    return letters, items_from(found, for_items, items_query, item_ids)
+
+
 def letter_matches(query: SearchQuery, ranked: bool, version: facets.Version | None, letter_ids: npt.NDArray[Any]) -> tuple[Ids, Scores] | None:
     """The letters ``query`` matches among those of an archive at ``version`` holding ``letter_ids``
     (sorted), with BM25 scores when ``ranked``; None: PostgreSQL must answer (the index unusable, the
     query untranslatable, or a ranked search matching letters the index does not hold yet)."""
-    found = index_matches(LETTERS, query, ranked, version) if version is not None else None
-    if version is None or found is None:
+    ready = prepared(version, query)
+    return None if ready is None else letters_from(ready[0], ready[1][0], query, ranked, letter_ids)
+
+
+def item_matches(query: SearchQuery, version: facets.Version | None, item_ids: npt.NDArray[Any]) -> Ids | None:
+    """The items whose own ``search_vector`` ``query`` matches, among ``item_ids`` at ``version``."""
+    ready = prepared(version, query)
+    return None if ready is None else items_from(ready[0], ready[1][0], query, item_ids)
+
+
+@dataclass(frozen=True)
+class Found:
+    """The index answering a search, and the version of the archive being counted."""
+
+    index: WordIndex
+    version: facets.Version
+
+
+def prepared(version: facets.Version | None, *queries: SearchQuery) -> tuple[Found, list[Translated]] | None:
+    """The index that may answer for ``version`` and the queries translated, or None."""
+    index = usable_index(version) if version is not None else None
+    if version is None or index is None:
         return None
-    index, ids, scores = found
-    unheld = unheld_ids(index, LETTERS, version, letter_ids)
+    translations = [translated(text) for text in tsquery_texts(*queries)]
+    if any(translation is None for translation in translations):
+        return None
+    return Found(index, version), [translation for translation in translations if translation is not None]
+
+
+def letters_from(found: Found, translation: Translated, query: SearchQuery, ranked: bool, letter_ids: npt.NDArray[Any]) -> tuple[Ids, Scores] | None:
+    ids, scores = found.index.matches(LETTERS, translation, ranked)
+    unheld = unheld_ids(found, LETTERS, letter_ids)
     if not len(unheld):
         return ids, scores
     extra = matches_among(Case, query, unheld)
@@ -655,31 +747,17 @@ def letter_matches(query: SearchQuery, ranked: bool, version: facets.Version | N
     return np.concatenate([ids, extra]), np.concatenate([scores, np.zeros(len(extra))])
 
 
-def item_matches(query: SearchQuery, version: facets.Version | None, item_ids: npt.NDArray[Any]) -> Ids | None:
-    """The items whose own ``search_vector`` ``query`` matches, among ``item_ids`` at ``version``."""
-    found = index_matches(ITEMS, query, False, version) if version is not None else None
-    if version is None or found is None:
-        return None
-    index, ids, _ = found
-    unheld = unheld_ids(index, ITEMS, version, np.sort(item_ids))
+def items_from(found: Found, translation: Translated, query: SearchQuery, item_ids: npt.NDArray[Any]) -> Ids:
+    ids, _ = found.index.matches(ITEMS, translation, False)
+    unheld = unheld_ids(found, ITEMS, np.sort(item_ids))
     return np.concatenate([ids, matches_among(DisputedItem, query, unheld)]) if len(unheld) else ids
 
 
-def index_matches(kind: str, query: SearchQuery, ranked: bool, version: facets.Version) -> tuple[WordIndex, Ids, Scores] | None:
-    index = usable_index(version)
-    if index is None:
-        return None
-    translation = translated(query)
-    if translation is None:
-        return None
-    return index, *index.matches(kind, translation, ranked)
-
-
-def unheld_ids(index: WordIndex, kind: str, version: facets.Version, ids: npt.NDArray[Any]) -> Ids:
+def unheld_ids(found: Found, kind: str, ids: npt.NDArray[Any]) -> Ids:
     """Of the counted rows ``ids``, those the index does not hold (none when at the same version)."""
-    if index.version == version:
+    if found.index.version == found.version:
         return np.zeros(0, dtype=np.int64)
-    return np.setdiff1d(ids.astype(np.int64), index.held[kind], assume_unique=True)
+    return np.setdiff1d(ids.astype(np.int64), found.index.held[kind], assume_unique=True)
 
 
 def matches_among(model: type[Case] | type[DisputedItem], query: SearchQuery, ids: Ids) -> Ids:
