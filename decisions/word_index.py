@@ -18,7 +18,7 @@ positions (``PreTokenizedString``). Relevance is tantivy's BM25 on that field, n
 One index per machine and database (``IMR_WORD_INDEX_DIR/<database>/current``, a symlink to a
 build with a sidecar JSON naming its archive version), built and kept current by
 ``manage.py index_words``; every process opens it read-only (memory-mapped, shared through the page
-cache) and reloads when the sidecar changes. ``IMR_WORD_INDEX_IN_PROCESS`` builds a RAM index per
+cache) and opens it again when the sidecar changes. ``IMR_WORD_INDEX_IN_PROCESS`` builds a RAM index per
 archive version through the process's own connection instead (tests: it sees their own rows).
 """
 
@@ -517,7 +517,7 @@ def open_on_disk(build: Path) -> WordIndex | None:
 
 
 class DiskReader:
-    """This process's view of the machine's index: opened once, reloaded when the sidecar changes."""
+    """This process's view of the machine's index: opened once, opened again when the sidecar changes."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -535,16 +535,10 @@ class DiskReader:
         if seen == self.seen:
             return self.index
         with self.lock:
-            if seen != self.seen:
-                self.index = self.reloaded(sidecar.resolve().parent)
+            if seen != self.seen:  # a new version or a new build: opening is a few memory maps
+                self.index = open_on_disk(sidecar.resolve().parent)
                 self.seen = seen if self.index is not None else None
             return self.index
-
-    def reloaded(self, build: Path) -> WordIndex | None:
-        if self.index is not None and self.index.path == build:
-            for index in self.index.indexes.values():
-                index.reload()
-        return open_on_disk(build)
 
 
 @contextmanager
