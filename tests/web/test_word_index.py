@@ -198,3 +198,34 @@ def test_a_reader_answers_for_inserted_rows_it_does_not_hold_yet_through_postgre
     assert word_index.letter_matches(query, True, index.version, index.case_ids) is None  # no BM25 for it yet
     items = word_index.item_matches(query, index.version, index.item["item_id"])
     assert items is not None and set(items.tolist()) == postgresql_ids(DisputedItem, query)
+
+
+@pytest.fixture
+def odd_letters(db):
+    """A letter longer than PostgreSQL's last position (16,383: the rest share it) and odd lexemes."""
+    long_summary = " ".join([f"w{number}" for number in range(3000)] + ["the"] * 9000)  # stopwords take positions too
+    long_rationale = " ".join(["the"] * 3000 + [f"r{number}" for number in range(3000)])
+    make_case([Item("Zolpidem 10mg", "upheld", "medication", "", long_rationale)], summary=long_summary)
+    make_case(
+        [Item("Naïve O'Brien C5-6 1.5mg", "upheld", "medication", "", "See http://example.com/odg/a.html or mail user@example.com.")],
+        summary="Files under /usr/local/bin; café-au-lait; ＧＡＢＡＰＥＮＴＩＮ 300mg; x_y; 3.14159; -5; 10/325",
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "w10 <-> w11", "w2998 <-> w2999", "r2998 <-> r2999", "r2999", "r10 <-> r11", "w7999 & r0", "r10 <2> r12", "r44:*", "zolpidem <-> 10mg",
+        "naïv", "o <-> brien", "'c5-6'", "'1.5mg'", "'example.com/odg/a.html'", "'user@example.com'", "'/usr/local/bin'",
+        "café-au-lait <-> café", "gabapentin", "'3.14159'", "'10/325'", "x <-> y", "!w5",
+    ],
+)
+def test_it_matches_long_letters_and_odd_lexemes_as_postgresql_does(odd_letters, raw: str) -> None:
+    query = SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+    assert word_index_ids(query, "letters") == postgresql_ids(Case, query)
+    assert word_index_ids(query, "items") == postgresql_ids(DisputedItem, query)
+
+
+def test_a_letter_past_the_last_position_is_indexed_token_by_token(odd_letters) -> None:
+    rows = [row for row in word_index.rows_of("letters") if row.odd]
+    assert len(rows) == 1 and rows[0].last == 16383
