@@ -743,12 +743,12 @@ def letters_from(found: Found, translation: Translated, query: SearchQuery, rank
 
 def items_from(found: Found, translation: Translated, query: SearchQuery, item_ids: npt.NDArray[Any]) -> Ids:
     ids, _ = found.index.matches(ITEMS, translation, False)
-    unheld = unheld_ids(found, ITEMS, np.sort(item_ids))
+    unheld = unheld_ids(found, ITEMS, item_ids)
     return np.concatenate([ids, matches_among(DisputedItem, query, unheld)]) if len(unheld) else ids
 
 
 def unheld_ids(found: Found, kind: str, ids: npt.NDArray[Any]) -> Ids:
-    """Of the counted rows ``ids``, those the index does not hold (none when at the same version)."""
+    """Of the counted rows ``ids`` (unique), those the index does not hold (none at the same version)."""
     if found.index.version == found.version:
         return np.zeros(0, dtype=np.int64)
     return np.setdiff1d(ids.astype(np.int64), found.index.held[kind], assume_unique=True)
