@@ -26,6 +26,9 @@ call) and Django's test client for the letter page:
   - search_html_page, search_api: the same searches as whole responses (view and template or
     serializer, through Django's test client);
   - search_counts_only: the same searches' totals and facets alone, without the page;
+  - word_matches: per word query, the letters' match pass alone (ids and ranks), from the word index
+    (decisions/word_index.py; "word_index" says whether this database's is used: build it with
+    ``manage.py index_words --rebuild --database NAME``) and from PostgreSQL;
   - filters: one or two item- and letter-level filters without words, count, page and facets (< 80 ms);
   - unfiltered: the list page's search with no parameters: count, page and facets;
   - index_build: reading the facet index (decisions.facets) whole, which the first search after a
@@ -48,6 +51,7 @@ run are reported with the figures. Results are printed as JSON at the end.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -349,6 +353,28 @@ def measure_http(runs: int, path: str, extra: dict[str, str] | None = None) -> d
     return timed(runs, make)
 
 
+def measure_word_matches(runs: int) -> dict[str, dict[str, float]]:
+    """The match pass alone, per word query (ranked, as a relevance search): the word index's letters
+    (the tsquery round trip, tantivy, the ids and scores out of tantivy-py) against PostgreSQL's."""
+    from decisions import facets, word_index
+    from decisions.filters import cleaned_params
+    from decisions.search_params import search_query
+
+    index = facets.current_index()
+    figures: dict[str, dict[str, float]] = {}
+    for words in QUERIES:
+        query = search_query(cleaned_params({"q": words})[0])
+        assert query is not None
+        from_index = functools.partial(word_index.letter_matches, query, True, index.version, index.case_ids)
+        from_postgresql = functools.partial(index.postgresql_matches, query, True, False)
+        figure = {"letters": len(from_postgresql()[0])}
+        if from_index() is not None:
+            figure["word_index_p50_ms"] = timed(runs, lambda run, call=from_index: call)["p50_ms"]  # type: ignore[misc]
+        figure["postgresql_p50_ms"] = timed(runs, lambda run, call=from_postgresql: call)["p50_ms"]  # type: ignore[misc]
+        figures[words] = figure
+    return figures
+
+
 def measure_search_counts(runs: int) -> dict[str, float]:
     """The totals and facets of the same searches alone (decisions.facets), without the page."""
     from decisions.selectors import validate_search
@@ -577,12 +603,14 @@ def main() -> None:
         EXACT["exact"] = "true"
     use_database(args.database)
     fill_figures = {} if args.no_fill else fill(args.letters, args.seed_letters)
+    from decisions import word_index
     from decisions.models import Case, DisputedItem
 
     random.seed(1)
     warm_up(args.runs)
     started = cpu_times()
     figures: dict[str, object] = {
+        "word_index": word_index.status(),
         "letters": Case.objects.count(),
         "items": DisputedItem.objects.count(),
         "fill": fill_figures,
@@ -590,6 +618,7 @@ def main() -> None:
         "search_html_page": measure_http(args.runs, "/decisions/"),
         "search_api": measure_http(args.runs, "/api/decisions/"),
         "search_counts_only": measure_search_counts(args.runs),
+        "word_matches": measure_word_matches(max(3, args.runs // 4)),
         "filters_only": measure_filters(args.runs),
         "unfiltered": measure_unfiltered(args.runs),
         "index_build": measure_index_build(max(3, args.runs // 8)),

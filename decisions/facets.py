@@ -47,7 +47,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
 
-from decisions import shared_index
+from decisions import shared_index, word_index
 from decisions.models import Case, CitedBy, DisputedItem, Outcome
 from decisions.ordering import rank_expression
 from decisions.search_params import (
@@ -293,8 +293,15 @@ def both(first: Mask | None, second: Mask | None) -> Mask | None:
 class FacetIndex:
     """The declared columns as numpy arrays, and the counting of a search over them."""
 
+    version: Version | None = None  # the archive version it was read at (set by ``read_index``)
+
     def __init__(self, only: Ints | None = None) -> None:
-        """The whole archive, or (``only``) just those letters and their items, for ``extended``."""
+        """The whole archive, or (``only``) just those letters and their items, for ``extended``.
+
+        Read whole inside a transaction (one snapshot), it knows its archive version, which the
+        word index must match to answer for it."""
+        if only is None and connection.in_atomic_block:
+            self.version = archive_version()
         self.columns = self.declared_columns()
         self.vocabularies = read_vocabularies(self.columns.values())
         self.lookups = read_lookups()
@@ -529,14 +536,33 @@ class FacetIndex:
     def text_matches(self, cleaned: Mapping[str, Any], planned: bool = False) -> tuple[Mask, npt.NDArray[np.float64]] | None:
         """Letters the full-text query matches, and each one's rank when the search is sorted by it.
 
-        One GIN query in PostgreSQL (two at once on a large archive, see ``id_halves``), mapped to
-        dense indexes; ranking here, in the same pass over the matches, spares the page query a
-        second pass.
+        From the word index (``decisions.word_index``, BM25 ranks) when it can answer for this
+        index's version, else one GIN query in PostgreSQL (``ts_rank``); mapped to dense indexes;
+        ranking here, in the same pass over the matches, spares the page query a second pass.
         """
         query = search_query(cleaned)
         if query is None:
             return None
         ranked = cleaned.get("sort") == Sort.RELEVANCE
+        found = word_index.letter_matches(query, ranked, self.version, self.case_ids)
+        ids, found_ranks = found if found is not None else self.postgresql_matches(query, ranked, planned)
+        return self.letters_with_ids(ids, found_ranks, ranked)
+
+    def letters_with_ids(self, ids: npt.NDArray[Any], found_ranks: npt.NDArray[np.float64], ranked: bool) -> tuple[Mask, npt.NDArray[np.float64]]:
+        """The letters (a mask over the index) of these ids, and their ranks when ``ranked``."""
+        mask = np.zeros(self.n, dtype=bool)
+        ranks = np.zeros(self.n, dtype=np.float64)
+        if self.n and len(ids):
+            found_at = np.minimum(np.searchsorted(self.case_ids, ids), self.n - 1)
+            known = self.case_ids[found_at] == ids  # letters newer than the index are left out
+            mask[found_at[known]] = True
+            if ranked:
+                ranks[found_at[known]] = found_ranks[known]
+        return mask, ranks
+
+    def postgresql_matches(self, query: SearchQuery, ranked: bool, planned: bool) -> tuple[npt.NDArray[Any], npt.NDArray[np.float64]]:
+        """Ids and ranks of the letters PostgreSQL finds ``query`` in: one GIN query (two at once on a
+        large archive, see ``id_halves``)."""
         halves = self.id_halves()
         if halves is None or connection.in_atomic_block:
             # In a transaction (a test's, or a caller's) only this connection sees its writes.
@@ -545,16 +571,7 @@ class FacetIndex:
             (low, middle), (_, high) = halves
             other_half = _helpers.submit(read_matches_on_own_connection, query, ranked, low, middle)
             parts = [read_matches(query, ranked, middle, high), other_half.result()]
-        ids = np.concatenate([part[0] for part in parts])
-        mask = np.zeros(self.n, dtype=bool)
-        ranks = np.zeros(self.n, dtype=np.float64)
-        if self.n and len(ids):
-            found = np.minimum(np.searchsorted(self.case_ids, ids), self.n - 1)
-            known = self.case_ids[found] == ids  # letters newer than the index are left out
-            mask[found[known]] = True
-            if ranked:
-                ranks[found[known]] = np.concatenate([part[1] for part in parts])[known]
-        return mask, ranks
+        return np.concatenate([part[0] for part in parts]), np.concatenate([part[1] for part in parts])
 
     def id_halves(self) -> tuple[tuple[int | None, int], tuple[int, int | None]] | None:
         """Two id ranges with half the letters each, for archives large enough to search in two.
@@ -641,6 +658,9 @@ class FacetIndex:
         query = search_query(cleaned, excluded_words=False)
         if query is None:
             return self.text_matches(cleaned), None
+        indexed = self.indexed_word_matches(cleaned, query)
+        if indexed is not None:
+            return indexed
         if self.id_halves() is None or connection.in_atomic_block:  # one after the other, under one plan setting
             with transaction.atomic(), planner_settings(PLAN_BY_GIN_BITMAP):
                 return self.text_matches(cleaned, planned=True), self.item_word_matches(query, planned=True)
@@ -648,8 +668,23 @@ class FacetIndex:
         letters = self.text_matches(cleaned)
         return letters, items.result()
 
+    def indexed_word_matches(self, cleaned: Mapping[str, Any], for_items: SearchQuery) -> tuple[tuple[Mask, npt.NDArray[np.float64]], Mask] | None:
+        """``word_matches`` from the word index alone (None: PostgreSQL must answer)."""
+        query = search_query(cleaned)
+        assert query is not None  # the words without their exclusions are not None
+        ranked = cleaned.get("sort") == Sort.RELEVANCE
+        found = word_index.word_matches(query, for_items, ranked, self.version, self.case_ids, self.item[ITEM_ID.name])
+        if found is None:
+            return None
+        (ids, ranks), items = found
+        return self.letters_with_ids(ids, ranks, ranked), self.items_with_ids(items)
+
     def item_word_matches(self, query: SearchQuery, planned: bool = False) -> Mask:
-        """The items whose own text (request, class words, rationale) holds the words."""
+        """The items whose own text (request, class words, rationale) holds the words: from the word
+        index when it can answer for this index's version, else from PostgreSQL."""
+        found = word_index.item_matches(query, self.version, self.item[ITEM_ID.name])
+        if found is not None:
+            return self.items_with_ids(found)
         sql, params = DisputedItem.objects.filter(search_vector=query).values("id").query.sql_with_params()
         with gin_plan(planned):
             matched = fetch_columns(f"SELECT id::int4 FROM ({sql}) m", params, [">i4"])[0]
@@ -659,7 +694,7 @@ class FacetIndex:
         connection.close_if_unusable_or_obsolete()
         return self.item_word_matches(query)
 
-    def items_with_ids(self, ids: Ints) -> Mask:
+    def items_with_ids(self, ids: npt.NDArray[np.integer[Any]]) -> Mask:
         """The items (positions in the index) of these item ids; ids the index does not hold are left out."""
         return np.isin(self.item[ITEM_ID.name], ids)
 
@@ -971,7 +1006,10 @@ def read_consistently(previous: tuple[Version, FacetIndex] | None) -> tuple[Vers
 def read_index(previous: tuple[Version, FacetIndex] | None) -> tuple[Version, FacetIndex]:
     version = archive_version()
     grown = grown_index(previous, version) if previous is not None else None
-    return version, grown if grown is not None else FacetIndex()
+    index = grown if grown is not None else FacetIndex()
+    index.version = version
+    word_index.follow_in_process()  # (tests) the RAM word index read in the same snapshot
+    return version, index
 
 
 class IndexNotReady(RuntimeError):

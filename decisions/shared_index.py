@@ -135,7 +135,10 @@ def load(folder: Path) -> tuple[Version, FacetIndex] | None:
         arrays = {path.stem: np.load(path, mmap_mode="r", allow_pickle=False) for path in built.glob("*.npy")}
         if sorted(arrays) != meta["arrays"]:
             return None
-        return Version(*meta["version"]), index_from(meta, arrays)
+        version = Version(*meta["version"])
+        index = index_from(meta, arrays)
+        index.version = version  # the word index answers for this version only
+        return version, index
     except (OSError, ValueError, KeyError):  # none yet, or removed by a newer one while being read
         return None
 

@@ -245,6 +245,13 @@ IMR_INDEX_WAIT_SECONDS = envint("IMR_INDEX_WAIT_SECONDS", 30, minimum=1)
 # Where the facet index is written once per machine and memory-mapped by every process
 # (decisions/shared_index.py); empty: each process reads and holds its own copy.
 IMR_INDEX_DIR = envstr("IMR_INDEX_DIR", str(DATA_DIR / "index"))
+# The word index (decisions/word_index.py): tantivy over PostgreSQL's own lexemes matches a search's
+# words; `index_words --follow` keeps it current per machine. "off": PostgreSQL matches them.
+IMR_WORD_INDEX = envbool("IMR_WORD_INDEX", True)
+IMR_WORD_INDEX_DIR = Path(envstr("IMR_WORD_INDEX_DIR", str(DATA_DIR / "word-index"))).resolve()
+# Build a RAM index per archive version through the process's own connection instead (tests: it sees
+# their uncommitted rows).
+IMR_WORD_INDEX_IN_PROCESS = envbool("IMR_WORD_INDEX_IN_PROCESS", False)
 # The live CSV export (/decisions/export.csv) holds at most this many rows (the whole archive is a
 # bulk download, /downloads/), read this many letters at a time.
 IMR_EXPORT_MAX_ROWS = envint("IMR_EXPORT_MAX_ROWS", 100_000, minimum=1)

@@ -9,6 +9,8 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # Letters are parsed in the test process; the tests of the time limit (a parser child process
 # per process that parses) set a limit themselves, and the commands they run end that child.
 os.environ.setdefault("IMR_PARSE_TIMEOUT_SECONDS", "0")
+# Every search of the suite matches its words with the word index, built in RAM per archive version.
+os.environ.setdefault("IMR_WORD_INDEX_IN_PROCESS", "1")
 
 from imrsite.settings import *  # noqa: E402,F403
 from imrsite.settings import STORAGES  # noqa: E402

@@ -15,8 +15,14 @@ def compose() -> dict[str, Any]:
     return yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
 
 
-def test_it_has_the_database_web_worker_and_scheduler_services(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"db", "web", "worker", "scheduler"}
+def test_it_has_the_database_web_worker_scheduler_and_word_index_services(compose: dict[str, Any]) -> None:
+    assert set(compose["services"]) == {"db", "web", "worker", "scheduler", "word-index"}
+
+
+def test_the_word_index_is_followed_in_the_data_volume_the_web_reads(compose: dict[str, Any]) -> None:
+    follower, web = compose["services"]["word-index"], compose["services"]["web"]
+    assert follower["command"] == "python manage.py index_words --follow"
+    assert follower["environment"] == web["environment"] and follower["volumes"] == web["volumes"]
 
 
 def test_the_scheduler_runs_the_periodic_jobs_against_the_same_database(compose: dict[str, Any]) -> None:

@@ -120,6 +120,8 @@ def test_it_serves_the_archive_from_an_empty_data_folder_restarts_its_task_worke
     try:
         page = wait_for_page(f"http://127.0.0.1:{port}/decisions/", process)
         assert '<span data-testid="total">30</span> letters' in page
+        # The word index's follower builds this machine's index (then keeps it current).
+        assert wait_for(lambda: any((data_dir / "word-index").glob("*/current/word-index.json")), seconds=60)
         first_worker = task_worker_in_session(process.pid)
         os.kill(first_worker, signal.SIGKILL)  # as when it fails while the database is stopped
         assert wait_for(lambda: task_worker_in_session(process.pid) not in (None, first_worker), seconds=30)

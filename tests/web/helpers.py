@@ -27,3 +27,15 @@ def csv_rows(client: Any, query: str = "") -> list[dict[str, str]]:
     response = client.get(f"/decisions/export.csv?{query}")
     assert response.status_code == 200
     return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def keys_in_search_order(search: Any) -> list[str]:
+    """The keys of a validated search's letters in its order: by relevance, the order its counting pass
+    ranked them in (BM25 from the word index, else PostgreSQL's ts_rank); by date, the SQL order."""
+    from decisions.models import Case
+
+    if not search.ranked:
+        return list(search.letters().values_list("key", flat=True))
+    ids = search.counts().ranked_ids.tolist()
+    keys = dict(Case.objects.filter(id__in=ids).values_list("id", "key"))
+    return [keys[pk] for pk in ids]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.web.factories import Item, make_case
-from tests.web.helpers import api, keys
+from tests.web.helpers import api, keys, keys_in_search_order
 
 pytestmark = pytest.mark.django_db
 
@@ -95,19 +95,24 @@ def test_an_empty_result_offers_to_drop_a_filter_with_its_count(client, archive)
     assert 'href="?q=gabapentin"' in html
 
 
+@pytest.mark.parametrize("word_index", [True, False], ids=["word-index", "postgresql"])
 @pytest.mark.parametrize(
     "params", [{"q": "therapy"}, {"q": "therapy OR injection", "outcome": "upheld"}, {"q": "pain", "page": "2"}]
 )
-def test_relevance_pages_follow_the_ranked_order_postgresql_gives(db, params):
+def test_relevance_pages_follow_the_ranked_order(db, settings, params, word_index):
+    """With the word index the order is its BM25 (ties: newest id first); without it, PostgreSQL's ts_rank,
+    the order of the search's SQL."""
     from decisions.selectors import PAGE_SIZE, search_cases
 
+    settings.IMR_WORD_INDEX = word_index
     for number in range(30):
         make_case([Item(f"Physical therapy {'and therapy ' * (number % 4)}{number} sessions", "upheld")])
         make_case([Item(f"Knee injection {number}", "overturned" if number % 3 else "upheld")])
     result = search_cases(params)
     page = result.page  # (search_cases reads the page number from the parameters)
     start = (page.page.number - 1) * PAGE_SIZE
-    expected = list(result.queryset.values_list("key", flat=True)[start : start + PAGE_SIZE])
+    in_order = keys_in_search_order(result.search) if word_index else list(result.queryset.values_list("key", flat=True))
+    expected = in_order[start : start + PAGE_SIZE]
     assert [row.case.key for row in page.rows] == expected
     assert expected
 

@@ -120,6 +120,8 @@ class Command(BaseCommand):
         services = {
             "worker": [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "2"],
             "scheduler": [sys.executable, "manage.py", "run_scheduler"],
+            # This machine's word index (decisions/word_index.py): built when absent, then kept current.
+            "word index": [sys.executable, "manage.py", "index_words", "--follow"],
         }
         url = f"http://{host}:{port}/decisions/"
         self.describe_mail()
@@ -130,7 +132,7 @@ class Command(BaseCommand):
         try:
             self.keep_services_running(processes, services)
         except KeyboardInterrupt:
-            self.stdout.write("\nStopping the web server, the worker and the scheduler...")
+            self.stdout.write("\nStopping the web server, the worker, the scheduler and the word index...")
         finally:
             for process in processes.values():
                 stop_process(process)
