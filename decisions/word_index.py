@@ -15,7 +15,7 @@ mean what they mean in PostgreSQL. A vector that cannot be written so (two lexem
 PostgreSQL caps positions at 16,383; a lexeme holding whitespace) is given as tokens with their
 positions (``PreTokenizedString``). Relevance is tantivy's BM25 on that field, not ``ts_rank``.
 
-One index per machine and database (``IMR_WORD_INDEX_DIR/<database>/current``, a symlink to a
+One index per machine and database (``IMR_WORD_INDEX_DIR/<archive id>/current``, a symlink to a
 build with a sidecar JSON naming its archive version), built and kept current by
 ``manage.py index_words``; every process opens it read-only (memory-mapped, shared through the page
 cache) and opens it again when the sidecar changes. ``IMR_WORD_INDEX_IN_PROCESS`` builds a RAM index per
