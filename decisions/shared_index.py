@@ -41,12 +41,18 @@ META = "meta.json"
 
 
 def archive_id() -> str:
-    """The archive's random id (migration 0019): one primary-key read."""
+    """The archive's random id (migration 0019), read once per database connection: a database
+    cannot be dropped and made again while a connection to it is open, so a connection's answer
+    holds until it closes (every word search asks, through ``word_index.root_dir``)."""
+    held = getattr(connection, "imr_archive_id", None)
+    if held is not None and connection.connection is not None and held[0] is connection.connection:
+        return str(held[1])
     with connection.cursor() as cursor:
         cursor.execute("SELECT archive_id::text FROM imr_archive_state WHERE id = 1")
         row = cursor.fetchone()
     if row is None:
         raise RuntimeError("imr_archive_state is empty; run `python manage.py migrate`")
+    connection.imr_archive_id = (connection.connection, str(row[0]))  # type: ignore[attr-defined]
     return str(row[0])
 
 

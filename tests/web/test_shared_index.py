@@ -85,6 +85,7 @@ def test_a_snapshot_of_another_database_is_never_read(monkeypatch):
     facets.build_index(None)
     with connection.cursor() as cursor:  # as if this were another database at the same version
         cursor.execute("UPDATE imr_archive_state SET archive_id = gen_random_uuid()")
+    connection.close()  # another database is another connection
     refuse_reading_the_archive(monkeypatch)
     with pytest.raises(AssertionError, match="the archive was read"):
         facets.build_index(None)
@@ -146,3 +147,12 @@ def test_a_snapshot_written_for_other_columns_or_missing_a_file_is_not_read(own_
     monkeypatch.undo()
     next((folder / "current").resolve().glob("item.*.npy")).unlink()
     assert shared_index.load(folder) is None
+
+
+def test_the_archive_id_is_read_once_per_connection(django_assert_num_queries):
+    shared_index.archive_id()
+    with django_assert_num_queries(0):
+        first = shared_index.archive_id()
+    connection.close()
+    with django_assert_num_queries(1):
+        assert shared_index.archive_id() == first
