@@ -167,37 +167,12 @@ def narrow_read_matches(query: Any, ranked: bool, low: int | None = None, high: 
     return columns[0], (columns[1] if ranked else np.zeros(len(columns[0])))
 
 
-def chunked_distinct_letters(values: Any, letters: Any, n_values: int, n_letters: int) -> Any:
-    """Distinct letters per value with a flag table of (value, letter) cells, a few values at a time,
-    so the table stays within decisions.facets.MAX_FLAG_CELLS however many values x letters (today
-    the 48 subcategories x 1M letters fall back to sorting every (value, letter) pair: 1.4-2.7 s)."""
-    from decisions.facets import MAX_FLAG_CELLS
-
-    if n_values * n_letters <= MAX_FLAG_CELLS:
-        return ORIGINAL_DISTINCT_LETTERS(values, letters, n_values, n_letters)
-    per_chunk = max(1, MAX_FLAG_CELLS // max(n_letters, 1))
-    counts = np.zeros(n_values, dtype=np.int64)
-    values = values.astype(np.int64)
-    for first in range(0, n_values, per_chunk):
-        last = min(n_values, first + per_chunk)
-        inside = (values >= first) & (values < last)
-        seen = np.zeros((last - first) * n_letters, dtype=bool)
-        seen[(values[inside] - first) * n_letters + letters[inside]] = True
-        counts[first:last] = np.count_nonzero(seen.reshape(last - first, n_letters), axis=1)
-    return counts
-
-
-ORIGINAL_DISTINCT_LETTERS: Callable[..., Any] = lambda *args: None  # noqa: E731 - set before the first use
-
-
 def use_tuned_postgres() -> None:
-    global ORIGINAL_DISTINCT_LETTERS
+    """The narrow table's match pass (the facet cliff the spike also fixed is gone from
+    decisions.facets since: distinct letters are counted by chains, not flag tables)."""
     from decisions import facets
 
-    ORIGINAL_DISTINCT_LETTERS = facets.distinct_letters
-
     facets.read_matches = narrow_read_matches
-    facets.distinct_letters = chunked_distinct_letters
 
 
 def full_search(params: dict[str, str]) -> Callable[[], object]:
@@ -208,7 +183,7 @@ def measure_pg(runs: int) -> dict[str, Any]:
     from decisions import facets
 
     figures: dict[str, Any] = {}
-    original = (facets.read_matches, facets.distinct_letters)
+    original = facets.read_matches
     # Today's code first, on the same warm server, for a ratio within this run (text queries only).
     for params in [search_params(run) for run in range(len(QUERIES))]:
         full_search(params)()
@@ -222,7 +197,7 @@ def measure_pg(runs: int) -> dict[str, Any]:
     figures["filters_only"] = timed(runs, lambda run: full_search(filter_params(run)))
     figures["unfiltered"] = timed(runs, lambda run: full_search({}))
     figures["match_pass_only"] = measure_match_pass(runs)
-    facets.read_matches, facets.distinct_letters = original
+    facets.read_matches = original
     figures["facet_index"] = {"megabytes_per_process": round(facets.current_index().nbytes / 1e6, 1)}
     return figures
 

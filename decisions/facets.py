@@ -81,8 +81,6 @@ Codes = npt.NDArray[np.integer[Any]]
 
 NULL_DAY = int(np.iinfo(np.int32).min)  # a missing date: fails every bound
 EPOCH = date(1970, 1, 1)
-# Above this many (value, letter) cells, distinct letters are counted by sorting, not by a flag table.
-MAX_FLAG_CELLS = 32_000_000
 
 
 # --- what the selectors receive --------------------------------------------------------------
@@ -254,14 +252,21 @@ def items_sql(scalar_columns: Sequence[Column], array_columns: Sequence[Column],
 
 @dataclass(frozen=True)
 class Entries:
-    """Citation entries of one role: which item, which value (a code into the index's vocabulary)."""
+    """Entries of one array column (citations of one role, ingredients): which item, which value (a
+    code into the index's vocabulary), and the entry before it of the same letter and value
+    (``earlier_of_same``), so distinct letters per value are counted without a pass per letter."""
 
     item: Ints
     value: Ints
+    earlier: Ints
 
     def restricted_to(self, items: Mask) -> tuple[Ints, Ints]:
         keep = items[self.item]
         return self.item[keep], self.value[keep]
+
+    @classmethod
+    def of(cls, item: Ints, value: Ints, item_letter: Ints) -> Entries:
+        return cls(item, value, earlier_of_same(item_letter[item], value))
 
 
 def days(value: date) -> int:
@@ -391,7 +396,8 @@ class FacetIndex:
             if column.kind == "ids":  # coded here: 1 + the id's position among the ids held
                 self.id_values[column.name] = np.unique(value).astype(np.int32)
                 value = (np.searchsorted(self.id_values[column.name], value) + 1).astype(np.int32)
-            self.entries[column.name] = Entries(item, value)
+            self.entries[column.name] = Entries.of(item, value, self.item_letter)
+        self.earlier = {name: earlier_of_same(self.item_letter, values) for name, values in self.item.items() if self.columns[name].kind == "text"}
 
     def filled(self, slots: list[npt.NDArray[Any]]) -> tuple[Ints, Ints]:
         """(item, value) of every filled slot of one array column (empty slots hold 0)."""
@@ -438,6 +444,8 @@ class FacetIndex:
         merged.item_letter = new_position[np.concatenate([self.item_letter, added.item_letter + self.n])]
         merged.item_known = np.concatenate([self.item_known, added.item_known])
         merged.item = {name: np.concatenate([values, added.item[name]]) for name, values in self.item.items()}
+        # The added letters' items follow this index's: their chains stay among themselves.
+        merged.earlier = {name: chained(earlier, added.earlier[name], self.m) for name, earlier in self.earlier.items()}
         merged.entries = {}
         for name, entries in self.entries.items():
             value = added.entries[name].value
@@ -445,16 +453,18 @@ class FacetIndex:
                 ids = added.id_values[name][value - 1]
                 value = (np.searchsorted(self.id_values[name], ids) + 1).astype(np.int32)
             merged.entries[name] = Entries(
-                np.concatenate([entries.item, added.entries[name].item + self.m]), np.concatenate([entries.value, value])
+                np.concatenate([entries.item, added.entries[name].item + self.m]),
+                np.concatenate([entries.value, value]),
+                chained(entries.earlier, added.entries[name].earlier, len(entries.item)),
             )
         return merged
 
     @property
     def nbytes(self) -> int:
         arrays = [value for value in vars(self).values() if isinstance(value, np.ndarray)]
-        for group in (self.letter, self.item, self.reviewer_matrix, self.id_values):
+        for group in (self.letter, self.item, self.earlier, self.reviewer_matrix, self.id_values):
             arrays += list(group.values())
-        arrays += [array for entries in self.entries.values() for array in (entries.item, entries.value)]
+        arrays += [array for entries in self.entries.values() for array in (entries.item, entries.value, entries.earlier)]
         return sum(array.nbytes for array in arrays)
 
     # Masks -------------------------------------------------------------------------------------
@@ -733,10 +743,9 @@ class FacetIndex:
         if column.level == "letter":
             return named_counts(names, np.bincount(self.letter[column.name][letters], minlength=len(names)))
         if column.kind in ("ids", "texts"):
-            item, value = self.entries[column.name].restricted_to(items)
-            return named_counts(names, distinct_letters(value, self.item_letter[item], len(names), self.n))
-        codes = self.item[column.name][items]
-        return named_counts(names, distinct_letters(codes, self.item_letter[items], len(names), self.n))
+            entries = self.entries[column.name]
+            return named_counts(names, distinct_letters(entries.value, entries.earlier, items[entries.item], len(names)))
+        return named_counts(names, distinct_letters(self.item[column.name], self.earlier[column.name], items, len(names)))
 
 
 def membership(sets: list[set[str]], values: list[str]) -> npt.NDArray[np.int32]:
@@ -847,42 +856,39 @@ def read_matches_on_own_connection(
     return read_matches(query, ranked, low, high)
 
 
-def distinct_letters(values: npt.NDArray[np.integer[Any]], letters: Ints, n_values: int, n_letters: int) -> npt.NDArray[np.int64]:
-    """For each value code, how many distinct letters have it."""
-    if n_values * n_letters <= MAX_FLAG_CELLS:
-        seen = np.zeros(n_values * n_letters, dtype=bool)
-        seen[values.astype(np.int64) * n_letters + letters] = True
-        counts: npt.NDArray[np.int64] = seen.reshape(n_values, n_letters).sum(axis=1)
-        return counts
-    by_runs = distinct_in_letter_runs(values, letters, n_values)
-    if by_runs is not None:
-        return by_runs
-    keys = np.unique(values.astype(np.int64) * n_letters + letters)
-    return np.bincount(keys // n_letters, minlength=n_values)
+def earlier_of_same(letters: Ints, values: npt.NDArray[np.integer[Any]]) -> Ints:
+    """For each row (an item, or an array column's entry), the row before it of the same letter with
+    the same value, or -1: the chains that ``distinct_letters`` walks. Worked out once per index."""
+    order = np.lexsort((values, letters))  # stable: rows of one (letter, value) keep their order
+    same = (letters[order][1:] == letters[order][:-1]) & (values[order][1:] == values[order][:-1])
+    earlier = np.full(len(order), -1, dtype=np.int32)
+    earlier[order[1:][same]] = order[:-1][same]
+    return earlier
 
 
-# Letters with more entries than this (items × citations) are counted by sorting instead.
-MAX_RUN = 64
+def chained(first: Ints, second: Ints, offset: int) -> Ints:
+    """The chains of two indexes' rows, the second's rows placed after the first's ``offset`` rows."""
+    return np.concatenate([first, np.where(second >= 0, second + offset, -1).astype(np.int32)])
 
 
-def distinct_in_letter_runs(values: npt.NDArray[np.integer[Any]], letters: Ints, n_values: int) -> npt.NDArray[np.int64] | None:
-    """Distinct letters per value when each letter's entries lie together (the index keeps its items
-    in letter order): a (value, letter) pair can repeat only inside one letter's run, so an entry
-    counts unless an earlier entry of its run has the same value. Costs grow with the entries and
-    the longest run, not with values × letters (None: entries out of letter order, or a run too long).
+def distinct_letters(values: npt.NDArray[np.integer[Any]], earlier: Ints, chosen: Mask, n_values: int) -> npt.NDArray[np.int64]:
+    """For each value code, how many distinct letters have a chosen row (item or entry) with it.
+
+    Each chosen row counts unless an earlier chosen row of its letter has the same value: only rows
+    with an earlier one of the same value (few: a letter rarely repeats a value) walk their chain.
+    Costs grow with the chosen rows, not with values × letters.
     """
-    if len(letters) < 2:
-        return np.bincount(values, minlength=n_values).astype(np.int64)
-    if bool(np.any(letters[1:] < letters[:-1])):
-        return None
-    starts = np.flatnonzero(np.concatenate(([True], letters[1:] != letters[:-1])))
-    longest = int(np.diff(np.append(starts, len(letters))).max())
-    if longest > MAX_RUN:
-        return None
-    repeat = np.zeros(len(letters), dtype=bool)
-    for shift in range(1, longest):
-        repeat[shift:] |= (letters[shift:] == letters[:-shift]) & (values[shift:] == values[:-shift])
-    return np.bincount(values[~repeat], minlength=n_values).astype(np.int64)
+    rows = np.flatnonzero(chosen)
+    counts = np.bincount(values[rows], minlength=n_values).astype(np.int64)
+    later = rows[earlier[rows] >= 0]
+    previous = earlier[later]
+    while len(later):
+        repeated = chosen[previous]
+        counts -= np.bincount(values[later[repeated]], minlength=n_values)
+        later, previous = later[~repeated], earlier[previous[~repeated]]
+        placed = previous >= 0
+        later, previous = later[placed], previous[placed]
+    return counts
 
 
 def named_counts(values: Sequence[str], counts: npt.NDArray[Any]) -> Counter[str]:

@@ -35,7 +35,7 @@ from django.db import connection
 if TYPE_CHECKING:
     from decisions.facets import FacetIndex, Version
 
-FORMAT = 1
+FORMAT = 2  # 2: the chains of earlier rows of the same letter and value
 CURRENT = "current"
 META = "meta.json"
 
@@ -89,11 +89,13 @@ def arrays_of(index: FacetIndex) -> dict[str, npt.NDArray[Any]]:
     }
     arrays.update({f"letter.{name}": values for name, values in index.letter.items()})
     arrays.update({f"item.{name}": values for name, values in index.item.items()})
+    arrays.update({f"earlier.{name}": values for name, values in index.earlier.items()})
     arrays.update({f"reviewer_matrix.{name}": values for name, values in index.reviewer_matrix.items()})
     arrays.update({f"id_values.{name}": values for name, values in index.id_values.items()})
     for name, entries in index.entries.items():
         arrays[f"entries.{name}.item"] = entries.item
         arrays[f"entries.{name}.value"] = entries.value
+        arrays[f"entries.{name}.earlier"] = entries.earlier
     return arrays
 
 
@@ -169,10 +171,11 @@ def index_from(meta: dict[str, Any], arrays: dict[str, npt.NDArray[Any]]) -> Fac
         setattr(index, name, arrays[name])
     index.letter = grouped(arrays, "letter")
     index.item = grouped(arrays, "item")
+    index.earlier = grouped(arrays, "earlier")
     index.reviewer_matrix = grouped(arrays, "reviewer_matrix")
     index.id_values = grouped(arrays, "id_values")
     index.entries = {
-        name: Entries(arrays[f"entries.{name}.item"], arrays[f"entries.{name}.value"])
+        name: Entries(arrays[f"entries.{name}.item"], arrays[f"entries.{name}.value"], arrays[f"entries.{name}.earlier"])
         for name in {key.split(".")[1] for key in arrays if key.startswith("entries.")}
     }
     return index

@@ -1,5 +1,6 @@
-"""Distinct letters per value, counted three ways that must agree: a flag table (small archives),
-letter runs (large ones, the index's items in letter order) and sorting (anything else)."""
+"""Distinct letters per value, counted by walking each row's chain of earlier rows of the same
+letter and value (``facets.earlier_of_same``): it must agree with sorting every chosen
+(value, letter) pair, whatever the rows' order and whichever rows are chosen."""
 
 from __future__ import annotations
 
@@ -10,41 +11,35 @@ from hypothesis import strategies as st
 from decisions import facets
 
 
-def by_sorting(values: np.ndarray, letters: np.ndarray, n_values: int, n_letters: int) -> np.ndarray:
-    keys = np.unique(values.astype(np.int64) * n_letters + letters)
-    return np.bincount(keys // n_letters, minlength=n_values)
+def by_sorting(values: np.ndarray, letters: np.ndarray, chosen: np.ndarray, n_values: int) -> list[int]:
+    pairs = {(int(value), int(letter)) for value, letter, keep in zip(values, letters, chosen, strict=True) if keep}
+    return np.bincount([value for value, _ in pairs], minlength=n_values).astype(int).tolist()
 
 
-entries = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 6)), max_size=300)
+rows = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 6), st.booleans()), max_size=300)
 
 
-@settings(max_examples=200, deadline=None)
-@given(entries)
-def test_letter_runs_count_what_sorting_counts(pairs):
-    pairs.sort(key=lambda pair: pair[0])  # the index's order: by letter
-    letters = np.array([letter for letter, _ in pairs], dtype=np.int32)
-    values = np.array([value for _, value in pairs], dtype=np.int32)
-    counted = facets.distinct_in_letter_runs(values, letters, 7)
-    assert counted is not None
-    assert counted.tolist() == by_sorting(values, letters, 7, 41).tolist()
+@settings(max_examples=300, deadline=None)
+@given(rows, st.booleans())
+def test_chains_count_what_sorting_counts(drawn, in_letter_order):
+    if in_letter_order:  # the index's items; an array column's entries are in slot order instead
+        drawn.sort(key=lambda row: row[0])
+    letters = np.array([letter for letter, _, _ in drawn], dtype=np.int32)
+    values = np.array([value for _, value, _ in drawn], dtype=np.int32)
+    chosen = np.array([keep for _, _, keep in drawn], dtype=bool)
+    earlier = facets.earlier_of_same(letters, values)
+    assert facets.distinct_letters(values, earlier, chosen, 7).tolist() == by_sorting(values, letters, chosen, 7)
 
 
-@settings(max_examples=100, deadline=None)
-@given(entries)
-def test_every_way_agrees_whatever_the_order(pairs):
-    letters = np.array([letter for letter, _ in pairs], dtype=np.int32)
-    values = np.array([value for _, value in pairs], dtype=np.int32)
-    expected = by_sorting(values, letters, 7, 41).tolist()
-    assert facets.distinct_letters(values, letters, 7, 41).tolist() == expected  # flag table
-    original = facets.MAX_FLAG_CELLS
-    facets.MAX_FLAG_CELLS = 0  # as on an archive too large for a flag table
-    try:
-        assert facets.distinct_letters(values, letters, 7, 41).tolist() == expected
-    finally:
-        facets.MAX_FLAG_CELLS = original
+def test_a_letter_repeating_a_value_counts_once_whichever_of_its_rows_are_chosen():
+    letters = np.array([3, 3, 3, 5], dtype=np.int32)
+    values = np.array([1, 1, 1, 1], dtype=np.int32)
+    earlier = facets.earlier_of_same(letters, values)
+    assert earlier.tolist() == [-1, 0, 1, -1]
+    for chosen, expected in (([1, 1, 1, 0], 1), ([0, 0, 1, 0], 1), ([0, 1, 0, 1], 2), ([0, 0, 0, 0], 0)):
+        assert facets.distinct_letters(values, earlier, np.array(chosen, dtype=bool), 2)[1] == expected
 
 
-def test_entries_out_of_letter_order_are_left_to_sorting():
-    letters = np.array([2, 1, 2], dtype=np.int32)
-    values = np.array([0, 0, 0], dtype=np.int32)
-    assert facets.distinct_in_letter_runs(values, letters, 1) is None
+def test_chains_of_a_grown_index_stay_within_the_added_rows():
+    first, second = np.array([-1, 0], dtype=np.int32), np.array([-1, -1, 1], dtype=np.int32)
+    assert facets.chained(first, second, 2).tolist() == [-1, 0, -1, -1, 3]
