@@ -26,6 +26,9 @@ call) and Django's test client for the letter page:
   - search_html_page, search_api: the same searches as whole responses (view and template or
     serializer, through Django's test client);
   - search_counts_only: the same searches' totals and facets alone, without the page;
+  - same_words: the search and the HTML page again with each process remembering what its searches'
+    words matched (IMR_WORD_MEMORY_MB, as served), as when a user clicks filters and pages of words
+    already searched; every other measure matches the words afresh each time;
   - word_matches: per word query, the letters' match pass alone (ids and ranks), from the word index
     (decisions/word_index.py; "word_index" says whether this database's is used: build it with
     ``manage.py index_words --rebuild --database NAME``) and from PostgreSQL;
@@ -59,6 +62,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -319,7 +323,8 @@ def search_params(run: int) -> dict[str, str]:
 def warm_up(runs: int) -> None:
     """One untimed pass of every measured search: a server's steady state, with the tables and indexes
     in memory and the facet index built, rather than the first reads after a restart. Nothing the
-    site computes is kept between searches except that index (rebuilt when the archive changes)."""
+    site computes is kept between searches except that index (rebuilt when the archive changes) and,
+    only in the ``*_same_words`` measures, what the words matched (``remembering_words``)."""
     for run in range(runs):
         full_search(search_params(run))()
     for run in range(len(FILTERS)):
@@ -328,6 +333,35 @@ def warm_up(runs: int) -> None:
 
 def measure_search(runs: int) -> dict[str, float]:
     return timed(runs, lambda run: full_search(search_params(run)))
+
+
+@contextmanager
+def remembering_words(megabytes: int) -> Iterator[None]:
+    """Each process remembers its searches' word matches (IMR_WORD_MEMORY_MB, per index) or not (0)."""
+    from django.conf import settings
+
+    from decisions import facets
+
+    previous = settings.IMR_WORD_MEMORY_MB
+    settings.IMR_WORD_MEMORY_MB = megabytes
+    facets.current_index().__dict__.pop("recent_words", None)
+    try:
+        yield
+    finally:
+        settings.IMR_WORD_MEMORY_MB = previous
+        facets.current_index().__dict__.pop("recent_words", None)
+
+
+def measure_same_words(runs: int) -> dict[str, dict[str, float]]:
+    """The searches again with the words' matches remembered, as when a user who searched goes on to
+    click filters and pages of the same words (each word was searched once in the warm-up pass)."""
+    with remembering_words(64):
+        for run in range(len(QUERIES)):
+            full_search(search_params(run))()
+        return {
+            "search_with_facets": timed(runs, lambda run: full_search(search_params(run))),
+            "search_html_page": measure_http(runs, "/decisions/"),
+        }
 
 
 def measure_http(runs: int, path: str, extra: dict[str, str] | None = None) -> dict[str, float]:
@@ -607,6 +641,8 @@ def main() -> None:
     from decisions.models import Case, DisputedItem
 
     random.seed(1)
+    stack = ExitStack()
+    stack.enter_context(remembering_words(0))  # every measure but "same_words" matches the words afresh
     warm_up(args.runs)
     started = cpu_times()
     figures: dict[str, object] = {
@@ -614,7 +650,7 @@ def main() -> None:
         "letters": Case.objects.count(),
         "items": DisputedItem.objects.count(),
         "fill": fill_figures,
-        "search_with_facets": measure_search(args.runs),
+        "search_with_facets": measure_search(args.runs),  # every word matched afresh (IMR_WORD_MEMORY_MB=0)
         "search_html_page": measure_http(args.runs, "/decisions/"),
         "search_api": measure_http(args.runs, "/api/decisions/"),
         "search_counts_only": measure_search_counts(args.runs),
@@ -626,8 +662,10 @@ def main() -> None:
         "index_freshness": measure_freshness(),
         "detail": measure_detail(args.runs),  # with "requests like this" and similar letters
         "statistics": measure_statistics(args.runs),
+        "same_words": measure_same_words(args.runs),
         "csv": measure_csv(),
     }
+    stack.close()
     figures["machine"] = machine_load(started)
     explain_main_queries()
     print(json.dumps(figures, indent=2))

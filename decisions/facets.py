@@ -31,8 +31,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -663,7 +663,22 @@ class FacetIndex:
         return [int(self.matching(cleaned, text, names, words)[0].sum()) for names in dropped]
 
     def word_matches(self, cleaned: Mapping[str, Any]) -> tuple[tuple[Mask, npt.NDArray[np.float64]] | None, Mask | None]:
-        """The letters the words match (with their ranks) and the items holding the words, read at once."""
+        """The letters the words match (with their ranks) and the items holding the words: found once
+        per index and words, then remembered (``RecentWords``), since a user who typed words goes on
+        to click facets and pages of the same words. The index is of one archive version, so what it
+        remembers cannot go stale."""
+        key = (cleaned.get("words"), cleaned.get("sort") == Sort.RELEVANCE)
+        if key[0] is None:
+            return self.matched_words(cleaned)
+        recent: RecentWords = self.__dict__.setdefault("recent_words", RecentWords(settings.IMR_WORD_MEMORY_MB * 1_000_000))
+        found = recent.get(key)
+        if found is None:
+            found = Remembered.of(self.matched_words(cleaned))
+            recent.put(key, found)
+        return found.masks(self.n, self.m)
+
+    def matched_words(self, cleaned: Mapping[str, Any]) -> tuple[tuple[Mask, npt.NDArray[np.float64]] | None, Mask | None]:
+        """``word_matches``, found in the word index or PostgreSQL."""
         # The excluded words hold for the letter, so for its items too (see filters.item_words).
         query = search_query(cleaned, excluded_words=False)
         if query is None:
@@ -746,6 +761,68 @@ class FacetIndex:
             entries = self.entries[column.name]
             return named_counts(names, distinct_letters(entries.value, entries.earlier, items[entries.item], len(names)))
         return named_counts(names, distinct_letters(self.item[column.name], self.earlier[column.name], items, len(names)))
+
+
+WordMatches = tuple[tuple[Mask, npt.NDArray[np.float64]] | None, Mask | None]
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """A search's word matches, kept small: the positions of the letters (with their ranks, when
+    ranked) and of the items, rather than masks over the whole index."""
+
+    letters: Ints | None
+    ranks: npt.NDArray[np.float64] | None
+    items: Ints | None
+
+    @classmethod
+    def of(cls, found: WordMatches) -> Remembered:
+        matches, items = found
+        letters = np.flatnonzero(matches[0]).astype(np.int32) if matches is not None else None
+        ranks = matches[1][letters] if matches is not None and letters is not None and matches[1].any() else None
+        return cls(letters, ranks, np.flatnonzero(items).astype(np.int32) if items is not None else None)
+
+    def masks(self, n: int, m: int) -> WordMatches:
+        matches = None
+        if self.letters is not None:
+            mask, ranks = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.float64)
+            mask[self.letters] = True
+            if self.ranks is not None:
+                ranks[self.letters] = self.ranks
+            matches = (mask, ranks)
+        if self.items is None:
+            return matches, None
+        items = np.zeros(m, dtype=bool)
+        items[self.items] = True
+        return matches, items
+
+    @property
+    def nbytes(self) -> int:
+        return sum(array.nbytes for array in (self.letters, self.ranks, self.items) if array is not None)
+
+
+class RecentWords:
+    """The word matches of the latest searches, the least recently used forgotten first past a size."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit = limit_bytes
+        self.held: OrderedDict[Hashable, Remembered] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Remembered | None:
+        with self.lock:
+            found = self.held.get(key)
+            if found is not None:
+                self.held.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, found: Remembered) -> None:
+        if found.nbytes > self.limit:
+            return
+        with self.lock:
+            self.held[key] = found
+            while sum(held.nbytes for held in self.held.values()) > self.limit:
+                self.held.popitem(last=False)
 
 
 def membership(sets: list[set[str]], values: list[str]) -> npt.NDArray[np.int32]:

@@ -249,6 +249,9 @@ IMR_INDEX_DIR = envstr("IMR_INDEX_DIR", str(DATA_DIR / "index"))
 # words; `index_words --follow` keeps it current per machine. "off": PostgreSQL matches them.
 IMR_WORD_INDEX = envbool("IMR_WORD_INDEX", True)
 IMR_WORD_INDEX_DIR = Path(envstr("IMR_WORD_INDEX_DIR", str(DATA_DIR / "word-index"))).resolve()
+# Each process remembers the word matches of its latest searches (per archive version) up to this
+# many megabytes: clicking a facet or a page of the same words does not match them again.
+IMR_WORD_MEMORY_MB = envint("IMR_WORD_MEMORY_MB", 64, minimum=0)
 # Build a RAM index per archive version through the process's own connection instead (tests: it sees
 # their uncommitted rows).
 IMR_WORD_INDEX_IN_PROCESS = envbool("IMR_WORD_INDEX_IN_PROCESS", False)

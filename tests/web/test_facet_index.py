@@ -486,3 +486,61 @@ def test_the_unfiltered_counts_are_counted_once_per_index_and_each_caller_gets_i
     assert again.letters == 1 and again.facets["outcome"]["upheld"] == 1
     make_case([Item("Norco 10/325", "overturned", "medication", "opioid")])
     assert facets.current_index().count(cleaned).letters == 2
+
+
+def found_words_calls(monkeypatch) -> list[object]:
+    """Records each time an index finds a search's words in an engine (not in its memory)."""
+    calls: list[object] = []
+    original = facets.FacetIndex.matched_words
+
+    def recording(self, cleaned):
+        calls.append(cleaned.get("words"))
+        return original(self, cleaned)
+
+    monkeypatch.setattr(facets.FacetIndex, "matched_words", recording)
+    return calls
+
+
+def totals(counts: facets.SearchCounts) -> tuple[Any, ...]:
+    ranked = counts.ranked_ids.tolist() if counts.ranked_ids is not None else None
+    return counts.letters, counts.items, counts.facets, ranked
+
+
+def test_the_same_words_with_other_filters_are_matched_once_per_index_and_counted_alike(monkeypatch):
+    make_case([Item("Physical therapy of the knee", "upheld", "physical-therapy", "")])
+    make_case([Item("Knee MRI", "overturned", "imaging", "mri"), Item("Knee brace", "upheld", "dme", "")])
+    make_case([Item("Gabapentin", "overturned", "medication", "")])
+    calls = found_words_calls(monkeypatch)
+    index = facets.current_index()
+    searches = [{"q": "knee"}, {"q": "knee", "outcome": "upheld"}, {"q": "knee", "treatment": "imaging"}, {"q": "knee", "page": "2"}]
+    remembered = [totals(index.count(cleaned_params(params)[0])) for params in searches]
+    assert len(calls) == 1
+    monkeypatch.setattr(facets.settings, "IMR_WORD_MEMORY_MB", 0)  # nothing remembered: found every time
+    fresh = facets.FacetIndex()
+    fresh.version = index.version
+    assert remembered == [totals(fresh.count(cleaned_params(params)[0])) for params in searches]
+    assert len(calls) == 1 + len(searches)
+    assert remembered[1][:2] == (2, 2) and remembered[2][:2] == (1, 1) and remembered[0][:2] == (2, 3)
+
+
+def test_what_the_words_matched_is_not_remembered_past_an_edit(monkeypatch):
+    case = make_case([Item("Knee MRI", "overturned", "imaging", "mri")])
+    cleaned, _ = cleaned_params({"q": "knee"})
+    assert facets.search_counts(cleaned).letters == 1
+    DisputedItem.objects.filter(case=case).update(request="Lumbar MRI", header="Lumbar MRI")
+    Case.objects.filter(pk=case.pk).update(clinical_summary="Lumbar pain.")
+    assert facets.search_counts(cleaned).letters == 0
+
+
+def test_the_least_recently_searched_words_are_forgotten_first_past_the_size_limit():
+    def remembered(size: int) -> facets.Remembered:
+        return facets.Remembered(np.arange(size, dtype=np.int32), None, None)
+
+    recent = facets.RecentWords(limit_bytes=4 * 10)
+    recent.put("a", remembered(4))
+    recent.put("b", remembered(4))
+    assert recent.get("a") is not None  # "a" is now the more recent
+    recent.put("c", remembered(4))
+    assert recent.get("b") is None and recent.get("a") is not None and recent.get("c") is not None
+    recent.put("too large", remembered(11))
+    assert recent.get("too large") is None and recent.get("a") is not None
