@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -644,12 +645,12 @@ class FacetIndex:
         item_filtered = words is not None or any(is_set(cleaned.get(name)) for name in ITEM_PARAMS)
         total_items = int(items.sum()) if item_filtered else int(self.item_count[letters].sum(dtype=np.int64))
         facets: dict[str, Counter[str]] = {}
-        variants: dict[frozenset[str], tuple[Mask, Mask]] = {frozenset(): (letters, items)}
+        variants: dict[frozenset[str], Matched] = {frozenset(): Matched(letters, items)}
         for spec in FACETS:
             left_out = frozenset(name for name in spec.own_params if cleaned.get(name) not in (None, ""))
             if left_out not in variants:
-                variants[left_out] = self.matching(cleaned, text, left_out, words)
-            facets[spec.name] = self.facet(spec, cleaned, *variants[left_out])
+                variants[left_out] = Matched(*self.matching(cleaned, text, left_out, words))
+            facets[spec.name] = self.facet(spec, cleaned, variants[left_out])
         ranked = self.relevance_order(letters, matches[1]) if matches and cleaned.get("sort") == Sort.RELEVANCE else None
         return SearchCounts(int(letters.sum()), total_items, facets, ranked)
 
@@ -745,8 +746,9 @@ class FacetIndex:
         with_item[self.item_letter[items]] = True
         return with_item, items
 
-    def facet(self, facet: FacetDecl, cleaned: Mapping[str, Any], letters: Mask, items: Mask) -> Counter[str]:
-        """Letters per value of the facet's column, among ``letters`` (letter columns) or ``items``."""
+    def facet(self, facet: FacetDecl, cleaned: Mapping[str, Any], matched: Matched) -> Counter[str]:
+        """Letters per value of the facet's column, among the matched letters (letter columns) or items."""
+        letters, items = matched.letters, matched.items
         column = facet.need.column_for(cleaned)
         if facet.years:
             years = np.bincount(self.year_of(column)[letters])
@@ -760,7 +762,20 @@ class FacetIndex:
         if column.kind in ("ids", "texts"):
             entries = self.entries[column.name]
             return named_counts(names, distinct_letters(entries.value, entries.earlier, items[entries.item], len(names)))
-        return named_counts(names, distinct_letters(self.item[column.name], self.earlier[column.name], items, len(names)))
+        return named_counts(names, distinct_letters(self.item[column.name], self.earlier[column.name], items, len(names), matched.item_rows))
+
+
+@dataclass
+class Matched:
+    """The letters and items of one variant of a search (the search, or it without a facet's own
+    filters), and the matched items' positions, found once for every facet counted on it."""
+
+    letters: Mask
+    items: Mask
+
+    @cached_property
+    def item_rows(self) -> npt.NDArray[np.intp]:
+        return np.flatnonzero(self.items)
 
 
 WordMatches = tuple[tuple[Mask, npt.NDArray[np.float64]] | None, Mask | None]
@@ -948,14 +963,17 @@ def chained(first: Ints, second: Ints, offset: int) -> Ints:
     return np.concatenate([first, np.where(second >= 0, second + offset, -1).astype(np.int32)])
 
 
-def distinct_letters(values: npt.NDArray[np.integer[Any]], earlier: Ints, chosen: Mask, n_values: int) -> npt.NDArray[np.int64]:
+def distinct_letters(
+    values: npt.NDArray[np.integer[Any]], earlier: Ints, chosen: Mask, n_values: int, rows: npt.NDArray[np.intp] | None = None
+) -> npt.NDArray[np.int64]:
     """For each value code, how many distinct letters have a chosen row (item or entry) with it.
 
     Each chosen row counts unless an earlier chosen row of its letter has the same value: only rows
     with an earlier one of the same value (few: a letter rarely repeats a value) walk their chain.
-    Costs grow with the chosen rows, not with values × letters.
+    Costs grow with the chosen rows, not with values × letters. ``rows``: the chosen rows' positions,
+    when the caller has them.
     """
-    rows = np.flatnonzero(chosen)
+    rows = np.flatnonzero(chosen) if rows is None else rows
     counts = np.bincount(values[rows], minlength=n_values).astype(np.int64)
     later = rows[earlier[rows] >= 0]
     previous = earlier[later]

@@ -35,7 +35,6 @@ from django.db.models.lookups import LessThanOrEqual
 from django.http import QueryDict
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
 
 from decisions.facets import FacetIndex, SearchCounts, current_index
 from decisions.filters import case_conditions, cleaned_params, filter_cases, searched_items
@@ -615,10 +614,17 @@ def rationale_snippet(cleaned: Mapping[str, Any], query: SearchQuery) -> Choose:
     return Choose(When(search_vector=own_words, then=headline("rationale", query)), default=None, output_field=TextField())
 
 
+def opening_words(text: str, count: int) -> str:
+    """The first ``count`` words of ``text``, and "…" when there are more (Truncator.words, without
+    splitting the whole of a long rationale)."""
+    words = text.split(maxsplit=count)
+    return " ".join(words) if len(words) <= count else " ".join(words[:count]) + "…"
+
+
 def item_row(item: DisputedItem, searched: bool, all_match: bool) -> ItemRow:
     request_html = highlighted(item.request_hl) if searched else escape(item.request)  # type: ignore[attr-defined]
     marked = item.rationale_hl if searched else None  # type: ignore[attr-defined]
-    snippet = highlighted(marked) if marked is not None else escape(Truncator(item.rationale).words(40))
+    snippet = highlighted(marked) if marked is not None else escape(opening_words(item.rationale, 40))
     return ItemRow(item, snippet, request_html, all_match or bool(getattr(item, "matches", False)))
 
 
