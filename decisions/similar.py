@@ -161,7 +161,7 @@ def closest_letters(case: Case, index: FacetIndex, labels: Lookups) -> Closest:
     lists together are among those read."""
     lists = kind_lists(index)
     closest = Closest([like_of(index, lists, item, labels) for item in case.items.all() if item.treatment_category])
-    own = int(np.searchsorted(index.case_ids, case.pk))
+    own = int(np.searchsorted(index.case_ids, index.case_ids.dtype.type(case.pk)))  # a Python int would copy the ids
     for score in range(GUIDELINE_WEIGHT + REGION_WEIGHT, -1, -1):
         wanted = CANDIDATES - len(closest.letter)
         if wanted <= 0:
