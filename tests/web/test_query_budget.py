@@ -44,8 +44,8 @@ def test_the_api_list_sends_at_most_its_budget_of_statements(client, warm, djang
 
 def test_the_letter_page_sends_at_most_its_budget_of_statements(client, warm, django_assert_max_num_queries):
     key = warm["gabapentin"].key
-    # 5, and 3 for "requests like this" and similar letters: the index's version, the candidates' letters and items.
-    with django_assert_max_num_queries(8):
+    # 5, and 2 for "requests like this" and similar letters: the index's version, the candidates' items with their letters.
+    with django_assert_max_num_queries(7):
         assert client.get(f"/decisions/{key}/").status_code == 200
     with django_assert_max_num_queries(16):  # opened from a search: its words marked, previous and next
         assert client.get(f"/decisions/{key}/?from=q%3Dtherapy").status_code == 200

@@ -71,7 +71,7 @@ def test_the_letter_page_keeps_its_query_budget_with_requests_like_this(
     norcos, client: Client, django_assert_max_num_queries
 ) -> None:
     client.get("/decisions/")  # the facet index read
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         assert client.get(f"/decisions/{norcos['n1'].key}/").status_code == 200
 
 
