@@ -822,6 +822,7 @@ class RecentWords:
     def __init__(self, limit_bytes: int) -> None:
         self.limit = limit_bytes
         self.held: OrderedDict[Hashable, Remembered] = OrderedDict()
+        self.size = 0  # bytes held
         self.lock = threading.Lock()
 
     def get(self, key: Hashable) -> Remembered | None:
@@ -835,9 +836,11 @@ class RecentWords:
         if found.nbytes > self.limit:
             return
         with self.lock:
+            replaced = self.held.pop(key, None)
+            self.size += found.nbytes - (replaced.nbytes if replaced is not None else 0)
             self.held[key] = found
-            while sum(held.nbytes for held in self.held.values()) > self.limit:
-                self.held.popitem(last=False)
+            while self.size > self.limit:
+                self.size -= self.held.popitem(last=False)[1].nbytes
 
 
 def membership(sets: list[set[str]], values: list[str]) -> npt.NDArray[np.int32]:

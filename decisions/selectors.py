@@ -27,7 +27,7 @@ import numpy.typing as npt
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, QuerySet, TextField, When
+from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, QuerySet, TextField, Value, When
 from django.db.models import Case as Choose
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left, Length
@@ -37,7 +37,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from decisions.facets import FacetIndex, SearchCounts, current_index
-from decisions.filters import case_conditions, cleaned_params, filter_cases, searched_items
+from decisions.filters import case_conditions, cleaned_params, filter_cases, item_words, searched_items
 from decisions.models import SEARCHED_CHARS, Case, CitedBy, DisputedItem, Guideline, Source
 from decisions.ordering import date_order, in_search_order, is_ranked
 from decisions.search_params import (
@@ -606,12 +606,14 @@ def attach_items(cases: list[Case], cleaned: Mapping[str, Any], query: SearchQue
     return list(rows.values())
 
 
-def rationale_snippet(cleaned: Mapping[str, Any], query: SearchQuery) -> Choose:
-    """The rationale's headline where the item's own text holds the words, else NULL (its opening
-    words are shown): ts_headline over a long rationale costs ~0.25 ms, and most of a page's items
-    do not hold the words."""
-    own_words = search_query(cleaned, excluded_words=False) or query
-    return Choose(When(search_vector=own_words, then=headline("rationale", query)), default=None, output_field=TextField())
+def rationale_snippet(cleaned: Mapping[str, Any], query: SearchQuery) -> Choose | Value:
+    """The rationale's headline where the item's own text holds the words (``filters.item_words``),
+    else NULL (its opening words are shown): ts_headline over a long rationale costs ~0.25 ms, and
+    most of a page's items do not hold the words."""
+    holds_words = item_words(cleaned)
+    if holds_words is None:  # only excluded words: no item holds a word to mark
+        return Value(None, output_field=TextField())
+    return Choose(When(holds_words, then=headline("rationale", query)), default=None, output_field=TextField())
 
 
 def opening_words(text: str, count: int) -> str:

@@ -81,3 +81,21 @@ def test_the_page_marks_the_other_items_and_says_what_items_count(client, letter
     assert 'data-testid="items-counted"' in page
     assert "own request or rationale" in page
     assert page.count('class="item item-other"') == 3  # the MRI, the acupuncture, the therapy
+
+
+@pytest.mark.django_db
+def test_only_the_items_holding_the_words_have_their_rationale_marked():
+    from decisions.selectors import attach_items, validate_search
+
+    rationale = "The requested treatment is " + "reviewed in detail " * 30
+    make_case(
+        [
+            Item("Aquatic therapy", "upheld", rationale=rationale + "with gabapentin noted."),
+            Item("Knee brace", "overturned", rationale=rationale + "without any medicine."),
+        ]
+    )
+    search = validate_search({"q": "gabapentin"})
+    (row,) = attach_items(list(search.letters()), search.cleaned, search.query)
+    holding, other = row.items
+    assert "<mark>gabapentin</mark>" in holding.snippet.lower()
+    assert "<mark>" not in other.snippet and other.snippet.startswith("The requested treatment is") and other.snippet.endswith("…")
