@@ -61,6 +61,19 @@ class LeakedProcess:
 def pytest_configure(config: pytest.Config) -> None:
     # A fresh id even inside another test run: an inner run must not count its parent as a leak.
     os.environ[RUN_VARIABLE] = uuid.uuid4().hex
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        start_embedded_server_for_the_workers()
+
+
+def start_embedded_server_for_the_workers() -> None:
+    """Run in parallel (pytest-xdist), the controller starts the embedded server before its workers
+    do: they share it, none of them stops it under the others, and the controller stops it at the end."""
+    from django.conf import settings
+
+    from imrsite.embedded.server import EmbeddedServer
+
+    if settings.configured and getattr(settings, "EMBEDDED_DATABASE", False):
+        EmbeddedServer(settings.DATA_DIR).ensure_running()
 
 
 @pytest.hookimpl(tryfirst=True)
