@@ -32,7 +32,7 @@ import logging
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -663,6 +663,11 @@ class FacetIndex:
         text = matches[0] if matches is not None else None
         return [int(self.matching(cleaned, text, names, words)[0].sum()) for names in dropped]
 
+    def answers(self, kind: str, limit: int) -> Answers:
+        """This index's kept answers of one kind (see ``Answers``)."""
+        held: dict[str, Answers] = self.__dict__.setdefault("kept_answers", {})
+        return held.setdefault(kind, Answers(limit))
+
     def word_matches(self, cleaned: Mapping[str, Any]) -> tuple[tuple[Mask, npt.NDArray[np.float64]] | None, Mask | None]:
         """The letters the words match (with their ranks) and the items holding the words: found once
         per index and words, then remembered (``RecentWords``), since a user who typed words goes on
@@ -841,6 +846,28 @@ class RecentWords:
             self.held[key] = found
             while self.size > self.limit:
                 self.size -= self.held.popitem(last=False)[1].nbytes
+
+
+class Answers:
+    """Answers worked out from one index, kept for the next asker, the least recently used forgotten
+    first past ``limit`` of them. The index is of one archive version, so they cannot go stale."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable, work_out: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self.held:
+                self.held.move_to_end(key)
+                return self.held[key]
+        answer = work_out()  # outside the lock: other keys are answered meanwhile
+        with self.lock:
+            self.held[key] = answer
+            while len(self.held) > self.limit:
+                self.held.popitem(last=False)
+        return answer
 
 
 def membership(sets: list[set[str]], values: list[str]) -> npt.NDArray[np.int32]:

@@ -637,9 +637,17 @@ def statistics_by(params: Mapping[str, Any], by: str) -> ByDimension:
     return result
 
 
+# Kinds of request (treatment, subcategory, drug, region, guideline) whose rates each index keeps:
+# a letter's page asks for two per item, and most kinds are asked for again by other letters' pages.
+KIND_RATES_KEPT = 20_000
+
+
 def rate_of(index: FacetIndex, cleaned: Mapping[str, Any]) -> Rate:
-    """The items of one validated search and their outcomes (a letter's "requests like this")."""
-    return select(index, cleaned).rate()
+    """The items of one validated search and their outcomes (a letter's "requests like this"),
+    worked out once per index and kind."""
+    key = tuple(sorted((name, str(value)) for name, value in cleaned.items() if value not in (None, "", [], ())))
+    rate: Rate = index.answers("kind_rates", KIND_RATES_KEPT).get(key, lambda: select(index, cleaned).rate())
+    return rate
 
 
 def dimension_names() -> Sequence[str]:

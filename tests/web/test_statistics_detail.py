@@ -89,3 +89,25 @@ def test_a_guideline_page_shows_its_outcomes_per_year_and_the_sections_cited_mos
     sections = re.sub(r"<[^>]+>", " ", html[html.index('id="sections-h"') :])
     assert re.search(r"Opioids, criteria\s+10\s+0\s+0.0%", sections)
     assert re.search(r"Opioids, long-term\s+3\s+3\s+too few", sections)
+
+
+def test_requests_like_this_are_counted_once_per_kind_and_follow_an_edit(norcos, client: Client, monkeypatch) -> None:
+    from decisions import statistics
+    from decisions.models import DisputedItem
+
+    worked_out = []
+    select = statistics.select
+    monkeypatch.setattr(statistics, "select", lambda index, cleaned: worked_out.append(cleaned) or select(index, cleaned))
+
+    def counts(key: str) -> list[int]:
+        html = client.get(f"/decisions/{key}/").content.decode()
+        block = html[html.index('data-testid="like-this"') :]
+        return [int(count) for count in re.findall(r'data-count="(\d+)"', block[: block.index("</div>")])]
+
+    assert counts(norcos["n1"].key) == [14, 4, 12, 3]
+    asked = len(worked_out)
+    assert counts(norcos["n2"].key) == [14, 4, 12, 3]  # the same kinds: nothing worked out again
+    assert len(worked_out) == asked
+    DisputedItem.objects.filter(case=norcos["n5"]).update(outcome="overturned")  # a new archive version
+    assert counts(norcos["n2"].key) == [14, 5, 12, 4]
+    assert len(worked_out) > asked
