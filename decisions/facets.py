@@ -47,6 +47,7 @@ import psycopg
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
+from django.utils.module_loading import import_string
 
 from decisions import shared_index, word_index
 from decisions.models import Case, CitedBy, DisputedItem, Outcome
@@ -1211,6 +1212,7 @@ class IndexKeeper:
         with self.changed:
             _current = built
             self.changed.notify_all()
+        prepare(built[1])
 
     def index_at(self, version: Version) -> FacetIndex:
         """The index at ``version`` (or a later one), waiting for the thread at most ``wait_seconds``."""
@@ -1225,6 +1227,22 @@ class IndexKeeper:
                     raise IndexNotReady(f"the counts are being brought up to date (archive version {version.number})")
                 self.changed.notify_all()  # wake the thread rather than wait for its next poll
                 self.changed.wait(remaining)
+
+
+# What a request would otherwise work out on its first use of a new index, worked out by the
+# keeper's thread as soon as the index is published (dotted paths of functions of the index: they
+# live in modules that import this one).
+PREPARED_FOR_EACH_INDEX = ("decisions.selectors.first_page_counts", "decisions.kind_lists.kind_lists")
+
+
+def prepare(index: FacetIndex) -> None:
+    """Work out ``PREPARED_FOR_EACH_INDEX`` for a new index; a failure is logged, and left to the
+    first request that needs it."""
+    for path in PREPARED_FOR_EACH_INDEX:
+        try:
+            import_string(path)(index)
+        except Exception:
+            logger.exception("preparing %s for the new facet index failed", path)
 
 
 _keeper: IndexKeeper | None = None

@@ -8,7 +8,9 @@ A kind here is a pair of treatment and subcategory codes, as the index holds the
 
 Each list holds one item per letter (its first: the lowest position), newest letter (highest
 position) first. A page reads the first few dozen entries of a few lists, however large the archive.
-The lists are built once per index, by the first page that needs them, and kept while the index is.
+The lists are built once per index: in a web process by its index thread as soon as the index is
+published (``facets.PREPARED_FOR_EACH_INDEX``), elsewhere by the first page that needs them; kept
+while the index is.
 """
 
 from __future__ import annotations

@@ -235,6 +235,11 @@ class Search:
         return (index or current_index()).count(self.cleaned)
 
 
+def first_page_counts(index: FacetIndex) -> SearchCounts:
+    """The counts of the list's first page, the search that narrows nothing (kept by the index)."""
+    return validate_search({}).counts(index)
+
+
 def validate_search(params: Mapping[str, Any]) -> Search:
     """Validate a query string (``page`` too, when it is given)."""
     cleaned, errors = cleaned_params(params)

@@ -55,6 +55,16 @@ def test_the_thread_brings_the_index_to_a_new_version_without_any_request(keeper
     assert set(keeper.builders) == {"imr-facet-index"}
 
 
+def test_the_thread_prepares_the_first_page_counts_and_kind_lists_of_a_new_index_before_any_request(keeper):
+    from decisions import kind_lists
+
+    letter()
+    assert wait_until(lambda: facets._current is not None and facets._current[0] == facets.archive_version())
+    index = facets._current[1]
+    assert wait_until(lambda: index in kind_lists._held and "unfiltered_counts" in vars(index))
+    assert [counts.letters for counts in index.unfiltered_counts.values()] == [1]
+
+
 def test_requests_count_at_the_version_they_read_and_build_nothing_themselves(client, keeper):
     letter()
     assert client.get("/api/decisions/").json()["count"] == 1
