@@ -78,6 +78,7 @@ from decisions.search_params import (
 __all__ = ["FACETS", "FACETS_BY_NAME"]
 
 Mask = npt.NDArray[np.bool_]
+ParamMasks = dict[str, "Mask | None"]  # each search parameter's mask, by name
 Ints = npt.NDArray[np.int32]
 Codes = npt.NDArray[np.integer[Any]]
 
@@ -263,8 +264,8 @@ class Entries:
     earlier: Ints
 
     def restricted_to(self, items: Mask) -> tuple[Ints, Ints]:
-        keep = items[self.item]
-        return self.item[keep], self.value[keep]
+        keep = np.flatnonzero(np.take(items, self.item))
+        return np.take(self.item, keep), np.take(self.value, keep)
 
     @classmethod
     def of(cls, item: Ints, value: Ints, item_letter: Ints) -> Entries:
@@ -471,25 +472,35 @@ class FacetIndex:
 
     # Masks -------------------------------------------------------------------------------------
 
-    def letter_mask(self, cleaned: Mapping[str, Any], text: Mask | None, exclude: Collection[str] = ()) -> Mask | None:
+    def letter_mask(
+        self, cleaned: Mapping[str, Any], text: Mask | None, exclude: Collection[str] = (), masks: ParamMasks | None = None
+    ) -> Mask | None:
         """Letters passing the letter-level parameters not in ``exclude`` (None: every letter)."""
         mask: Mask | None = None
         for name in LETTER_PARAMS:
             need = PARAMS_BY_NAME[name].index
             if name in exclude or need is None or not is_set(cleaned.get(name)):
                 continue
-            mask = both(mask, text if need.match == "text" else self.need_mask(need, cleaned[name], cleaned))
+            mask = both(mask, text if need.match == "text" else self.param_mask(name, need, cleaned, masks))
         return mask
 
-    def item_mask(self, cleaned: Mapping[str, Any], exclude: Collection[str] = ()) -> Mask | None:
+    def item_mask(self, cleaned: Mapping[str, Any], exclude: Collection[str] = (), masks: ParamMasks | None = None) -> Mask | None:
         """Items passing the item-level parameters not in ``exclude``, all on the same item (None: no filter)."""
         mask: Mask | None = None
         for name in ITEM_PARAMS:
             need = PARAMS_BY_NAME[name].index
             if name in exclude or need is None or not is_set(cleaned.get(name)):
                 continue
-            mask = both(mask, self.need_mask(need, cleaned[name], cleaned))
+            mask = both(mask, self.param_mask(name, need, cleaned, masks))
         return mask
+
+    def param_mask(self, name: str, need: IndexNeed, cleaned: Mapping[str, Any], masks: ParamMasks | None) -> Mask | None:
+        """``need_mask`` of one parameter, made once for all the variants of a search (``masks``)."""
+        if masks is None:
+            return self.need_mask(need, cleaned[name], cleaned)
+        if name not in masks:
+            masks[name] = self.need_mask(need, cleaned[name], cleaned)
+        return masks[name]
 
     def need_mask(self, need: IndexNeed, value: Any, cleaned: Mapping[str, Any]) -> Mask | None:
         """The rows (letters or items, as the column's level) whose column ``need.match``-es the value."""
@@ -528,7 +539,7 @@ class FacetIndex:
 
     def items_holding(self, entries: Entries, code: int) -> Mask:
         mask = np.zeros(self.m, dtype=bool)
-        mask[entries.item[entries.value == code]] = True
+        mask[selected(entries.item, entries.value == code)] = True
         return mask
 
     def value_names(self, column: Column) -> list[str]:
@@ -641,7 +652,8 @@ class FacetIndex:
     def counted(self, cleaned: Mapping[str, Any]) -> SearchCounts:
         matches, words = self.word_matches(cleaned)
         text = matches[0] if matches is not None else None
-        letters, items = self.matching(cleaned, text, words=words)
+        masks: ParamMasks = {}
+        letters, items = self.matching(cleaned, text, words=words, masks=masks)
         # Without item filters or words a letter's items are all its items, as the letter counts them.
         item_filtered = words is not None or any(is_set(cleaned.get(name)) for name in ITEM_PARAMS)
         total_items = int(items.sum()) if item_filtered else int(self.item_count[letters].sum(dtype=np.int64))
@@ -650,7 +662,7 @@ class FacetIndex:
         for spec in FACETS:
             left_out = frozenset(name for name in spec.own_params if cleaned.get(name) not in (None, ""))
             if left_out not in variants:
-                variants[left_out] = Matched(*self.matching(cleaned, text, left_out, words))
+                variants[left_out] = Matched(*self.matching(cleaned, text, left_out, words, masks))
             facets[spec.name] = self.facet(spec, cleaned, variants[left_out])
         ranked = self.relevance_order(letters, matches[1]) if matches and cleaned.get("sort") == Sort.RELEVANCE else None
         return SearchCounts(int(letters.sum()), total_items, facets, ranked)
@@ -662,7 +674,8 @@ class FacetIndex:
         else:
             matches, words = None, None
         text = matches[0] if matches is not None else None
-        return [int(self.matching(cleaned, text, names, words)[0].sum()) for names in dropped]
+        masks: ParamMasks = {}
+        return [int(self.matching(cleaned, text, names, words, masks)[0].sum()) for names in dropped]
 
     def answers(self, kind: str, limit: int) -> Answers:
         """This index's kept answers of one kind (see ``Answers``)."""
@@ -731,21 +744,27 @@ class FacetIndex:
         return np.isin(self.item[ITEM_ID.name], ids)
 
     def matching(
-        self, cleaned: Mapping[str, Any], text: Mask | None, exclude: Collection[str] = (), words: Mask | None = None
+        self,
+        cleaned: Mapping[str, Any],
+        text: Mask | None,
+        exclude: Collection[str] = (),
+        words: Mask | None = None,
+        masks: ParamMasks | None = None,
     ) -> tuple[Mask, Mask]:
         """(letters, items) of the search without ``exclude``: with item filters, letters with a matching item.
 
         ``words``: the items whose own text holds the words of ``q`` (``item_word_matches``). With
         words, only those items count, and an item that meets the item filters must hold them too.
+        ``masks``: each parameter's mask, shared by the variants of one search (never changed here).
         """
-        letters = self.letter_mask(cleaned, text, exclude)
-        items = self.item_mask(cleaned, exclude)
+        letters = self.letter_mask(cleaned, text, exclude, masks)
+        items = self.item_mask(cleaned, exclude, masks)
         words = words if "q" not in exclude else None
         if items is None:  # no item filters: every letter in the mask counts, with its (word-matched) items
             letters = letters if letters is not None else np.ones(self.n, dtype=bool)
             searched = self.of_items(letters) & self.item_known
             return letters, searched & words if words is not None else searched
-        items &= self.item_known if letters is None else self.of_items(letters) & self.item_known
+        items = items & (self.item_known if letters is None else self.of_items(letters) & self.item_known)
         if words is not None:
             items &= words
         return self.letters_of(items), items
