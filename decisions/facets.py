@@ -49,7 +49,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
 from django.utils.module_loading import import_string
 
-from decisions import shared_index, word_index
+from decisions import kernels, shared_index, word_index
 from decisions.models import Case, CitedBy, DisputedItem, Outcome
 from decisions.ordering import rank_expression
 from decisions.search_params import (
@@ -659,8 +659,12 @@ class FacetIndex:
         total_items = int(items.sum()) if item_filtered else int(self.item_count[letters].sum(dtype=np.int64))
         facets: dict[str, Counter[str]] = {}
         variants: dict[frozenset[str], Matched] = {frozenset(): Matched(letters, items)}
+        active = set(active_params(cleaned))
         for spec in FACETS:
             left_out = frozenset(name for name in spec.own_params if cleaned.get(name) not in (None, ""))
+            if active and active <= left_out:  # the facet's own filters are all the search has: it counts as the first page
+                facets[spec.name] = self.count({**cleaned, **dict.fromkeys(active)}).facets[spec.name]
+                continue
             if left_out not in variants:
                 variants[left_out] = Matched(*self.matching(cleaned, text, left_out, words, masks))
             facets[spec.name] = self.facet(spec, cleaned, variants[left_out])
@@ -795,7 +799,7 @@ class FacetIndex:
             return named_counts(names, np.bincount(np.take(self.letter[column.name], matched.letter_rows), minlength=len(names)))
         if column.kind in ("ids", "texts"):
             entries = self.entries[column.name]
-            return named_counts(names, distinct_letters(entries.value, entries.earlier, np.take(items, entries.item), len(names)))
+            return named_counts(names, distinct_letters_of_entries(entries, items, len(names)))
         return named_counts(names, distinct_letters(self.item[column.name], self.earlier[column.name], items, len(names), matched.item_rows))
 
 
@@ -1032,21 +1036,20 @@ def distinct_letters(
     """For each value code, how many distinct letters have a chosen row (item or entry) with it.
 
     Each chosen row counts unless an earlier chosen row of its letter has the same value: only rows
-    with an earlier one of the same value (few: a letter rarely repeats a value) walk their chain.
-    Costs grow with the chosen rows, not with values × letters. ``rows``: the chosen rows' positions,
-    when the caller has them.
+    with an earlier one of the same value (few: a letter rarely repeats a value) walk their chain,
+    in one compiled pass (``decisions.kernels``). Costs grow with the chosen rows, not with
+    values × letters. ``rows``: the chosen rows' positions, when the caller has them.
     """
     rows = np.flatnonzero(chosen) if rows is None else rows
-    counts = np.bincount(np.take(values, rows), minlength=n_values).astype(np.int64)
-    later = selected(rows, np.take(earlier, rows) >= 0)
-    previous = np.take(earlier, later)
-    while len(later):
-        repeated = np.take(chosen, previous)
-        counts -= np.bincount(np.take(values, selected(later, repeated)), minlength=n_values)
-        later, previous = selected(later, ~repeated), np.take(earlier, selected(previous, ~repeated))
-        placed = previous >= 0
-        later, previous = selected(later, placed), selected(previous, placed)
-    return counts
+    return kernels.distinct_letters_of_rows(np.asarray(values), np.asarray(earlier), np.asarray(chosen), rows, n_values)
+
+
+def distinct_letters_of_entries(entries: Entries, items: Mask, n_values: int) -> npt.NDArray[np.int64]:
+    """``distinct_letters`` of an array column's entries whose item is one of ``items``, without a
+    mask over the entries."""
+    return kernels.distinct_letters_of_entries(
+        np.asarray(entries.item), np.asarray(entries.value), np.asarray(entries.earlier), np.asarray(items), n_values
+    )
 
 
 def selected(array: npt.NDArray[Any], mask: Mask) -> npt.NDArray[Any]:

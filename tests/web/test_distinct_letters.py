@@ -1,5 +1,5 @@
 """Distinct letters per value, counted by walking each row's chain of earlier rows of the same
-letter and value (``facets.earlier_of_same``): it must agree with sorting every chosen
+letter and value (``facets.earlier_of_same``, in the compiled loops of ``decisions.kernels``): it must agree with sorting every chosen
 (value, letter) pair, whatever the rows' order and whichever rows are chosen."""
 
 from __future__ import annotations
@@ -43,3 +43,19 @@ def test_a_letter_repeating_a_value_counts_once_whichever_of_its_rows_are_chosen
 def test_chains_of_a_grown_index_stay_within_the_added_rows():
     first, second = np.array([-1, 0], dtype=np.int32), np.array([-1, -1, 1], dtype=np.int32)
     assert facets.chained(first, second, 2).tolist() == [-1, 0, -1, -1, 3]
+
+
+entry_rows = st.lists(st.tuples(st.integers(0, 30), st.integers(1, 6)), max_size=300)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 8), st.booleans()), min_size=1, max_size=40), entry_rows)
+def test_an_array_columns_entries_count_what_sorting_their_chosen_items_counts(items, drawn):
+    """Entries (item, value) in slot order; an entry is chosen when its item is."""
+    item_letter = np.array([letter for letter, _ in items], dtype=np.int32)
+    chosen_items = np.array([keep for _, keep in items], dtype=bool)
+    entry_item = np.array([item % len(items) for item, _ in drawn], dtype=np.int32)
+    values = np.array([value for _, value in drawn], dtype=np.int32)
+    entries = facets.Entries.of(entry_item, values, item_letter)
+    expected = by_sorting(values, item_letter[entry_item], chosen_items[entry_item], 7)
+    assert facets.distinct_letters_of_entries(entries, chosen_items, 7).tolist() == expected
