@@ -600,7 +600,7 @@ def explain_main_queries() -> None:
     explain(
         "full-text matches and ranks (the counting pass; one half on a large archive)", sql, params, facets.PLAN_BY_GIN_BITMAP
     )
-    page_ids = [int(pk) for pk in searched.counts.ranked_ids[:25]]
+    page_ids = [int(pk) for pk in searched.counts.ordered_ids[:25]]
     sql, params = searched.queryset.filter(pk__in=page_ids).query.sql_with_params()
     explain("relevance page: the 25 ranked letters, read through the search", sql, params)
     for params_ in ({"q": "gabapentin", "outcome": "overturned", "sort": "-decided"}, {"source": "ODG", "state": "CA"}, {}):

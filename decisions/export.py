@@ -153,7 +153,7 @@ class Export:
     search: Search
     total: int  # the search's items (its item count on the list page)
     rows: int  # rows in the file: ``total``, or the cap when the search has more
-    ranked_ids: npt.NDArray[np.int64] | None = None  # a relevance order, as the counting pass ranked it
+    ordered_ids: npt.NDArray[np.int64] | None = None  # the letters in the search's order, from the counting pass
 
     @property
     def capped(self) -> bool:
@@ -171,7 +171,7 @@ class Export:
 def prepare_export(search: Search) -> Export:
     """The export of a valid search: its item count from the read path, capped at IMR_EXPORT_MAX_ROWS."""
     counts = search.counts()
-    return Export(search, counts.items, min(counts.items, settings.IMR_EXPORT_MAX_ROWS), counts.ranked_ids)
+    return Export(search, counts.items, min(counts.items, settings.IMR_EXPORT_MAX_ROWS), counts.ordered_ids)
 
 
 def csv_lines(export: Export, base_url: str) -> Iterator[str]:
@@ -195,9 +195,9 @@ def csv_lines(export: Export, base_url: str) -> Iterator[str]:
 def letter_chunks(export: Export) -> Iterator[list[int]]:
     """The search's letter ids in its order, ``IMR_EXPORT_CHUNK_LETTERS`` at a time."""
     size = settings.IMR_EXPORT_CHUNK_LETTERS
-    if export.ranked_ids is not None:
-        for start in range(0, len(export.ranked_ids), size):
-            yield export.ranked_ids[start : start + size].tolist()
+    if export.ordered_ids is not None:
+        for start in range(0, len(export.ordered_ids), size):
+            yield export.ordered_ids[start : start + size].tolist()
         return
     yield from batched(export.search.letters().values_list("id", flat=True).iterator(chunk_size=size), size)
 

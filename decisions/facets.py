@@ -54,6 +54,7 @@ from decisions.models import Case, CitedBy, DisputedItem, Outcome
 from decisions.ordering import rank_expression
 from decisions.search_params import (
     CITED_GUIDELINES,
+    DECIDED,
     FACETS,
     FACETS_BY_NAME,
     ITEM_ID,
@@ -100,9 +101,10 @@ class SearchCounts:
     letters: int
     items: int
     facets: dict[str, Counter[str]]
-    # For a search sorted by relevance: the matching letters' ids in page order (rank, then id,
-    # both descending), so the page needs no second ranking pass over every match.
-    ranked_ids: npt.NDArray[np.int64] | None = None
+    # The matching letters' ids in the page's order (``decisions.ordering``: by rank, or by decision
+    # date), so the page, previous/next and the export read their letters by id instead of sorting
+    # the matches again in PostgreSQL.
+    ordered_ids: npt.NDArray[np.int64] | None = None
 
 
 # --- reading the columns ---------------------------------------------------------------------
@@ -635,6 +637,22 @@ class FacetIndex:
         order = np.lexsort((-ids, -ranks[positions]))
         return ids[order]
 
+    def in_date_order(self, letters: Mask, newest: bool) -> npt.NDArray[np.int64]:
+        """Ids of the matching letters by decision date (newest or oldest first, undated last), then
+        id in the same direction: the order of ``decisions.ordering.date_order``."""
+        order = self.date_order(newest)
+        return self.case_ids[np.take(order, np.flatnonzero(np.take(letters, order)))].astype(np.int64)
+
+    def date_order(self, newest: bool) -> Ints:
+        """Every letter's position, in one of the date orders (worked out once per index and direction)."""
+        held: dict[bool, Ints] = self.__dict__.setdefault("date_orders", {})
+        if newest not in held:
+            day = self.letter[DECIDED.name].astype(np.int64)
+            position = np.arange(self.n, dtype=np.int64)
+            undated_last = np.where(day == NULL_DAY, np.iinfo(np.int64).max, -day if newest else day)
+            held[newest] = np.lexsort((-position if newest else position, undated_last)).astype(np.int32)
+        return held[newest]
+
     # Counting ----------------------------------------------------------------------------------
 
     def count(self, cleaned: Mapping[str, Any]) -> SearchCounts:
@@ -642,7 +660,8 @@ class FacetIndex:
         search that narrows nothing (the list's first page) once per index."""
         if active_params(cleaned):
             return self.counted(cleaned)
-        key = str(cleaned.get("cited_by") or "")  # which role's citations the guideline facet counts
+        # Which role's citations the guideline facet counts, and the letters' order.
+        key = (str(cleaned.get("cited_by") or ""), cleaned.get("sort") == Sort.OLDEST)
         unfiltered = self.__dict__.setdefault("unfiltered_counts", {})
         if key not in unfiltered:
             unfiltered[key] = self.counted(cleaned)
@@ -668,8 +687,11 @@ class FacetIndex:
             if left_out not in variants:
                 variants[left_out] = Matched(*self.matching(cleaned, text, left_out, words, masks))
             facets[spec.name] = self.facet(spec, cleaned, variants[left_out])
-        ranked = self.relevance_order(letters, matches[1]) if matches and cleaned.get("sort") == Sort.RELEVANCE else None
-        return SearchCounts(int(letters.sum()), total_items, facets, ranked)
+        if matches and cleaned.get("sort") == Sort.RELEVANCE:
+            ordered = self.relevance_order(letters, matches[1])
+        else:  # by date, as a relevance sort without words is too
+            ordered = self.in_date_order(letters, newest=cleaned.get("sort") != Sort.OLDEST)
+        return SearchCounts(int(letters.sum()), total_items, facets, ordered)
 
     def letters_without(self, cleaned: Mapping[str, Any], dropped: Sequence[Collection[str]]) -> list[int]:
         """How many letters the search finds with each set of parameters in ``dropped`` left out."""

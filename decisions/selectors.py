@@ -29,7 +29,6 @@ from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, QuerySet, TextField, Value, When
 from django.db.models import Case as Choose
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.http import QueryDict
@@ -39,7 +38,7 @@ from django.utils.safestring import SafeString, mark_safe
 from decisions.facets import FacetIndex, SearchCounts, current_index
 from decisions.filters import case_conditions, cleaned_params, filter_cases, item_words, searched_items
 from decisions.models import SEARCHED_CHARS, Case, CitedBy, DisputedItem, Guideline, Source
-from decisions.ordering import date_order, in_search_order, is_ranked
+from decisions.ordering import in_search_order, is_ranked
 from decisions.search_params import (
     FACETS,
     ITEM_PARAMS,
@@ -417,7 +416,7 @@ def search_cases(params: Mapping[str, Any], *, page: bool = True) -> SearchPage:
 def result_page(search: Search, counts: SearchCounts, number: int | str | None) -> ResultPage:
     """One page of letters with their items and snippets; pages beyond MAX_PAGES are refused."""
     letters: Sequence[Case] | QuerySet[Case] = (
-        search.letters() if counts.ranked_ids is None else RankedLetters(search.letters(), counts.ranked_ids)
+        search.letters() if counts.ordered_ids is None else LettersById(search.letters(), counts.ordered_ids)
     )
     paginator = Paginator(letters, PAGE_SIZE)
     paginator.count = counts.letters  # counted once, shared with the page links
@@ -442,11 +441,11 @@ def filter_chips(cleaned: Mapping[str, Any], params: QueryDict, labels: Lookups)
     return chips
 
 
-class RankedLetters(Sequence[Case]):
-    """The letters of a relevance-sorted search, in the order the counting pass already ranked them.
+class LettersById(Sequence[Case]):
+    """The letters of a search, in the order the counting pass already put them in (by rank or date).
 
     Slicing fetches only that page's letters (through the search's own queryset, so the rows are
-    exactly what it would return) and keeps the ranked order.
+    exactly what it would return) and keeps that order.
     """
 
     def __init__(self, queryset: QuerySet[Case], ids: npt.NDArray[np.int64]) -> None:
@@ -777,28 +776,15 @@ class Neighbours:
 
 
 def neighbours(search: Search | SearchPage, case: Case) -> Neighbours:
-    """The letters before and after ``case`` in the search's own order.
-
-    Relevance: the counting pass's ranked ids (the list's very order). Dates: one keyset query per
-    step, each a row comparison that the date-order indexes answer directly, however deep in the
-    archive the letter lies (an OR of conditions made PostgreSQL filter every letter before it).
-    """
+    """The letters before and after ``case`` in the search's own order: the counting pass's ids in
+    page order (by rank or by date: the list's very order); none when it is not among them."""
     if isinstance(search, SearchPage):
         search = search.search
     if not search.is_valid:
         return Neighbours(None, None)
-    if search.ranked:
-        return ranked_neighbours(search.counts().ranked_ids, case.pk)  # (None, None) when it is not among them
-    letters = search.letters()
-    if not letters.filter(pk=case.pk).exists():
-        return Neighbours(None, None)
-    steps = DateSteps(letters, case.decision_date, case.pk, newest_first=search.sort != Sort.OLDEST)
-    return Neighbours(steps.previous(), steps.next())
-
-
-def ranked_neighbours(ranked_ids: npt.NDArray[np.int64] | None, pk: int) -> Neighbours:
-    ids = ranked_ids if ranked_ids is not None else np.zeros(0, dtype=np.int64)
-    found = np.flatnonzero(ids == pk)
+    ids = search.counts().ordered_ids
+    ids = ids if ids is not None else np.zeros(0, dtype=np.int64)
+    found = np.flatnonzero(ids == case.pk)
     if not len(found):
         return Neighbours(None, None)
     position = int(found[0])
@@ -806,49 +792,6 @@ def ranked_neighbours(ranked_ids: npt.NDArray[np.int64] | None, pk: int) -> Neig
     following = int(ids[position + 1]) if position + 1 < len(ids) else None
     keys = dict(Case.objects.filter(pk__in=[pk for pk in (previous, following) if pk is not None]).values_list("pk", "key"))
     return Neighbours(keys.get(previous) if previous else None, keys.get(following) if following else None)
-
-
-class DateSteps:
-    """The letters next to one letter in a date order: dated letters by (decision date, id), newest or
-    oldest first, then the undated ones by id in the same direction (the list's order)."""
-
-    def __init__(self, letters: QuerySet[Case], decided: Any, pk: int, *, newest_first: bool) -> None:
-        self.dated = letters.filter(decision_date__isnull=False)
-        self.undated = letters.filter(decision_date__isnull=True)
-        self.decided, self.pk, self.newest_first = decided, pk, newest_first
-
-    def next(self) -> str | None:
-        return self.step(forward=True)
-
-    def previous(self) -> str | None:
-        return self.step(forward=False)
-
-    def step(self, *, forward: bool) -> str | None:
-        descending = self.newest_first == forward  # walking toward older letters
-        if self.decided is not None:
-            dated = self.first_key(self.beyond("<" if descending else ">"), *date_order(descending))
-            if dated is not None or not forward:
-                return dated
-            return self.first_key(self.undated, "-id" if descending else "id")  # after the last dated one
-        undated = self.undated.filter(id__lt=self.pk) if descending else self.undated.filter(id__gt=self.pk)
-        found = self.first_key(undated, "-id" if descending else "id")
-        if found is not None or forward:
-            return found
-        return self.first_key(self.dated, *date_order(descending))  # the last dated one
-
-    def beyond(self, comparison: str) -> QuerySet[Case]:
-        """Dated letters whose (decision date, id) compares to this letter's as ``comparison`` says:
-        a row comparison, which the date-order indexes answer by seeking straight to it."""
-        condition = RawSQL(
-            f'("decisions_case"."decision_date", "decisions_case"."id") {comparison} (%s, %s)',
-            [self.decided, self.pk],
-            output_field=BooleanField(),
-        )
-        return self.dated.filter(condition)
-
-    @staticmethod
-    def first_key(letters: QuerySet[Case], *order: Any) -> str | None:
-        return letters.order_by(*order).values_list("key", flat=True).first()
 
 
 # --- guidelines ----------------------------------------------------------------------------------

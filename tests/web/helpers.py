@@ -36,6 +36,6 @@ def keys_in_search_order(search: Any) -> list[str]:
 
     if not search.ranked:
         return list(search.letters().values_list("key", flat=True))
-    ids = search.counts().ranked_ids.tolist()
+    ids = search.counts().ordered_ids.tolist()
     keys = dict(Case.objects.filter(id__in=ids).values_list("id", "key"))
     return [keys[pk] for pk in ids]

@@ -264,7 +264,7 @@ def test_letters_added_since_are_read_alone_and_the_index_equals_a_whole_read(ra
 
 
 def comparable(counts: facets.SearchCounts) -> tuple[Any, ...]:
-    ranked = None if counts.ranked_ids is None else counts.ranked_ids.tolist()
+    ranked = None if counts.ordered_ids is None else counts.ordered_ids.tolist()
     return counts.letters, counts.items, counts.facets, ranked
 
 
@@ -502,7 +502,7 @@ def found_words_calls(monkeypatch) -> list[object]:
 
 
 def totals(counts: facets.SearchCounts) -> tuple[Any, ...]:
-    ranked = counts.ranked_ids.tolist() if counts.ranked_ids is not None else None
+    ranked = counts.ordered_ids.tolist() if counts.ordered_ids is not None else None
     return counts.letters, counts.items, counts.facets, ranked
 
 

@@ -115,12 +115,12 @@ def test_it_matches_postgresqls_own_tsquery_forms(archive, raw: str) -> None:
 def test_the_ranks_are_bm25_and_the_page_order_breaks_ties_by_the_newest_id(archive) -> None:
     cleaned, _ = cleaned_params({"q": "pain"})
     counts = facets.search_counts(cleaned)
-    assert counts.ranked_ids is not None
-    assert set(counts.ranked_ids.tolist()) == postgresql_ids(Case, search_query(cleaned))
+    assert counts.ordered_ids is not None
+    assert set(counts.ordered_ids.tolist()) == postgresql_ids(Case, search_query(cleaned))
     index = facets.current_index()
     mask, ranks = index.text_matches(cleaned)
     ordered = list(zip(-ranks[mask], -index.case_ids[mask].astype(np.int64), strict=True))
-    assert [-pk for _, pk in sorted(ordered)] == counts.ranked_ids.tolist()
+    assert [-pk for _, pk in sorted(ordered)] == counts.ordered_ids.tolist()
 
 
 @pytest.mark.parametrize("raw", ["rang <-> (motion | back)", "(low | neck) <-> pain", "knee <-> !right", "pain:A"])
