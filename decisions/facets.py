@@ -32,7 +32,7 @@ import logging
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -703,11 +703,6 @@ class FacetIndex:
         masks: ParamMasks = {}
         return [int(self.matching(cleaned, text, names, words, masks)[0].sum()) for names in dropped]
 
-    def answers(self, kind: str, limit: int) -> Answers:
-        """This index's kept answers of one kind (see ``Answers``)."""
-        held: dict[str, Answers] = self.__dict__.setdefault("kept_answers", {})
-        return held.setdefault(kind, Answers(limit))
-
     def word_matches(self, cleaned: Mapping[str, Any]) -> tuple[tuple[Mask, npt.NDArray[np.float64]] | None, Mask | None]:
         """The letters the words match (with their ranks) and the items holding the words: found once
         per index and words, then remembered (``RecentWords``), since a user who typed words goes on
@@ -767,7 +762,20 @@ class FacetIndex:
 
     def items_with_ids(self, ids: npt.NDArray[np.integer[Any]]) -> Mask:
         """The items (positions in the index) of these item ids; ids the index does not hold are left out."""
-        return np.isin(self.item[ITEM_ID.name], ids)
+        item_ids = self.item[ITEM_ID.name]
+        if not self.items_in_id_order:
+            return np.isin(item_ids, ids)
+        mask = np.zeros(self.m, dtype=bool)
+        mask[held_positions(item_ids, ids)] = True
+        return mask
+
+    @cached_property
+    def items_in_id_order(self) -> bool:
+        """Whether the items are held in id order (read in id windows, new letters' items after the
+        others: always, but for items added later to letters held before), so ids are found by a
+        binary search rather than ``np.isin``'s sorts (~10x quicker for a common word at 1M)."""
+        item_ids = self.item[ITEM_ID.name]
+        return bool(np.all(item_ids[1:] > item_ids[:-1]))
 
     def matching(
         self,
@@ -905,28 +913,6 @@ class RecentWords:
             self.held[key] = found
             while self.size > self.limit:
                 self.size -= self.held.popitem(last=False)[1].nbytes
-
-
-class Answers:
-    """Answers worked out from one index, kept for the next asker, the least recently used forgotten
-    first past ``limit`` of them. The index is of one archive version, so they cannot go stale."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.held: OrderedDict[Hashable, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Hashable, work_out: Callable[[], Any]) -> Any:
-        with self.lock:
-            if key in self.held:
-                self.held.move_to_end(key)
-                return self.held[key]
-        answer = work_out()  # outside the lock: other keys are answered meanwhile
-        with self.lock:
-            self.held[key] = answer
-            while len(self.held) > self.limit:
-                self.held.popitem(last=False)
-        return answer
 
 
 def membership(sets: list[set[str]], values: list[str]) -> npt.NDArray[np.int32]:
@@ -1072,6 +1058,14 @@ def distinct_letters_of_entries(entries: Entries, items: Mask, n_values: int) ->
     return kernels.distinct_letters_of_entries(
         np.asarray(entries.item), np.asarray(entries.value), np.asarray(entries.earlier), np.asarray(items), n_values
     )
+
+
+def held_positions(held: npt.NDArray[Any], ids: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
+    """The positions in ``held`` (ascending ids) of those of ``ids`` it holds."""
+    if not len(held) or not len(ids):
+        return np.zeros(0, dtype=np.intp)
+    found_at = np.minimum(np.searchsorted(held, ids), len(held) - 1)
+    return selected(found_at, held[found_at] == ids)
 
 
 def selected(array: npt.NDArray[Any], mask: Mask) -> npt.NDArray[Any]:
@@ -1295,7 +1289,7 @@ class IndexKeeper:
 # What a request would otherwise work out on its first use of a new index, worked out by the
 # keeper's thread as soon as the index is published (dotted paths of functions of the index: they
 # live in modules that import this one).
-PREPARED_FOR_EACH_INDEX = ("decisions.selectors.first_page_counts", "decisions.kind_lists.kind_lists")
+PREPARED_FOR_EACH_INDEX = ("decisions.selectors.first_page_counts", "decisions.kind_lists.kind_lists", "decisions.kind_rates.kind_rates")
 
 
 def prepare(index: FacetIndex) -> None:

@@ -31,6 +31,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from decisions.facets import NULL_DAY, FacetIndex, Mask, current_index, fetch_columns
+from decisions.kind_rates import kind_rates
 from decisions.models import Citation, CitedBy, DisputedItem, Guideline, Outcome
 from decisions.search_params import (
     AGE,
@@ -41,6 +42,7 @@ from decisions.search_params import (
     TREATMENT,
     FacetDecl,
     Sort,
+    active_params,
     clicks,
     is_set,
     selected,
@@ -637,17 +639,33 @@ def statistics_by(params: Mapping[str, Any], by: str) -> ByDimension:
     return result
 
 
-# Kinds of request (treatment, subcategory, drug, region, guideline) whose rates each index keeps:
-# a letter's page asks for two per item, and most kinds are asked for again by other letters' pages.
-KIND_RATES_KEPT = 20_000
+# The parameters of a kind of request (``like_params``), and the part of a counted kind each names.
+KIND_PARTS = {"treatment": "treatment", "subcategory": "subcategory", "drug": "drug", "body_region": "region", "guideline": "guideline"}
 
 
 def rate_of(index: FacetIndex, cleaned: Mapping[str, Any]) -> Rate:
-    """The items of one validated search and their outcomes (a letter's "requests like this"),
-    worked out once per index and kind."""
-    key = tuple(sorted((name, str(value)) for name, value in cleaned.items() if value not in (None, "", [], ())))
-    rate: Rate = index.answers("kind_rates", KIND_RATES_KEPT).get(key, lambda: select(index, cleaned).rate())
-    return rate
+    """The items of one validated search and their outcomes (a letter's "requests like this"): for a
+    kind of request, from the index's counted kinds (``decisions.kind_rates``), else counted here."""
+    if set(active_params(cleaned)) <= set(KIND_PARTS) and is_set(cleaned.get("treatment")):
+        return kind_rate(index, cleaned)
+    return select(index, cleaned).rate()
+
+
+def kind_rate(index: FacetIndex, cleaned: Mapping[str, Any]) -> Rate:
+    codes: dict[str, int | None] = {}
+    for name, part in KIND_PARTS.items():
+        if not is_set(cleaned.get(name)):
+            codes[part] = None
+            continue
+        need = PARAMS_BY_NAME[name].index
+        assert need is not None  # every part of a kind is counted by the index
+        code = index.code_of(need.column_for(cleaned), need.value_of(cleaned[name], cleaned))
+        if code < 1:  # a value no item has
+            return Rate(0, 0, 0)
+        codes[part] = code
+    treatment = codes.pop("treatment")
+    assert treatment is not None
+    return Rate(*kind_rates(index).rate(treatment, **codes))
 
 
 def dimension_names() -> Sequence[str]:

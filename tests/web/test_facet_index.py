@@ -545,15 +545,3 @@ def test_the_least_recently_searched_words_are_forgotten_first_past_the_size_lim
     recent.put("too large", remembered(11))
     assert recent.get("too large") is None and recent.get("a") is not None
 
-
-def test_kept_answers_are_worked_out_once_and_the_least_recently_asked_forgotten_past_the_limit():
-    asked: list[str] = []
-
-    def answer(key: str) -> str:
-        return kept.get(key, lambda: asked.append(key) or key.upper())
-
-    kept = facets.Answers(limit=2)
-    assert [answer("a"), answer("b"), answer("a")] == ["A", "B", "A"]
-    answer("c")  # "b" was asked least recently
-    answer("a"), answer("c"), answer("b")
-    assert asked == ["a", "b", "c", "b"]

@@ -91,13 +91,14 @@ def test_a_guideline_page_shows_its_outcomes_per_year_and_the_sections_cited_mos
     assert re.search(r"Opioids, long-term\s+3\s+3\s+too few", sections)
 
 
-def test_requests_like_this_are_counted_once_per_kind_and_follow_an_edit(norcos, client: Client, monkeypatch) -> None:
-    from decisions import statistics
+
+def test_requests_like_this_are_counted_once_per_index_and_follow_an_edit(norcos, client: Client, monkeypatch) -> None:
+    from decisions import kind_rates
     from decisions.models import DisputedItem
 
-    worked_out = []
-    select = statistics.select
-    monkeypatch.setattr(statistics, "select", lambda index, cleaned: worked_out.append(cleaned) or select(index, cleaned))
+    builds = []
+    built = kind_rates.built
+    monkeypatch.setattr(kind_rates, "built", lambda index: builds.append(index) or built(index))
 
     def counts(key: str) -> list[int]:
         html = client.get(f"/decisions/{key}/").content.decode()
@@ -105,9 +106,41 @@ def test_requests_like_this_are_counted_once_per_kind_and_follow_an_edit(norcos,
         return [int(count) for count in re.findall(r'data-count="(\d+)"', block[: block.index("</div>")])]
 
     assert counts(norcos["n1"].key) == [14, 4, 12, 3]
-    asked = len(worked_out)
-    assert counts(norcos["n2"].key) == [14, 4, 12, 3]  # the same kinds: nothing worked out again
-    assert len(worked_out) == asked
+    assert counts(norcos["n2"].key) == [14, 4, 12, 3]
+    assert len(builds) == 1
     DisputedItem.objects.filter(case=norcos["n5"]).update(outcome="overturned")  # a new archive version
     assert counts(norcos["n2"].key) == [14, 5, 12, 4]
-    assert len(worked_out) > asked
+    assert len(builds) == 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_kind_of_request_counts_what_its_search_counts(db, seed) -> None:
+    """Each item's kinds (as its letter's page asks for them) rated from the counted kinds equal the
+    items of the same search counted directly, on a random archive with repeated drugs and guidelines."""
+    import random
+
+    from decisions import statistics
+    from decisions.facets import current_index
+    from decisions.models import DisputedItem
+    from decisions.statistics import like_params, like_search, rate_of, select
+
+    chance = random.Random(seed)
+    kinds = [("Norco 10/325", "medication", "opioid", ["hydrocodone", "acetaminophen"]), ("Lyrica 75mg", "medication", "", ["pregabalin"]),
+             ("Physical therapy x8", "physical-therapy", "", []), ("MRI lumbar", "imaging", "mri", []), ("Tramadol ER", "medication", "opioid", ["tramadol"])]  # fmt: skip
+    for _ in range(25):
+        items = []
+        for _ in range(chance.randint(1, 3)):
+            request, treatment, subcategory, ingredients = chance.choice(kinds)
+            guidelines = chance.sample(["mtus-chronic-pain", "odg-low-back", "mtus-acoem-low-back"], chance.randint(0, 2))
+            items.append(Item(request, chance.choice(["upheld", "overturned", "withdrawn"]), treatment, subcategory, "Reasons.", 1,
+                              guidelines, ingredients=ingredients, body_region=chance.choice(["lumbar-spine", "knee", ""])))  # fmt: skip
+        make_case(items)
+    index = current_index()
+    for item in DisputedItem.objects.prefetch_related("citations__guideline"):
+        params = like_params(item)
+        guideline = statistics.reviewer_guideline(item)
+        searches = [(params, like_search(tuple(sorted(params.items()))).cleaned)]
+        if guideline is not None:
+            searches.append((params, {**searches[0][1], "guideline": guideline.slug, "guideline_id": guideline.id}))
+        for _, cleaned in searches:
+            assert rate_of(index, cleaned) == select(index, cleaned).rate()
