@@ -574,16 +574,19 @@ class FacetIndex:
         return self.letters_with_ids(ids, found_ranks, ranked)
 
     def letters_with_ids(self, ids: npt.NDArray[Any], found_ranks: npt.NDArray[np.float64], ranked: bool) -> tuple[Mask, npt.NDArray[np.float64]]:
-        """The letters (a mask over the index) of these ids, and their ranks when ``ranked``."""
+        """The letters (a mask over the index) of these ids, and their ranks when ``ranked``; letters
+        the index does not hold (newer than it) are left out."""
         mask = np.zeros(self.n, dtype=bool)
         ranks = np.zeros(self.n, dtype=np.float64)
-        if self.n and len(ids):
-            found_at = np.minimum(np.searchsorted(self.case_ids, ids), self.n - 1)
-            known = self.case_ids[found_at] == ids  # letters newer than the index are left out
-            mask[found_at[known]] = True
-            if ranked:
-                ranks[found_at[known]] = found_ranks[known]
+        positions, known = self.letter_ids.positions(ids)
+        mask[positions] = True
+        if ranked:
+            ranks[positions] = found_ranks[known]
         return mask, ranks
+
+    @cached_property
+    def letter_ids(self) -> IdPositions:
+        return IdPositions(self.case_ids)
 
     def postgresql_matches(self, query: SearchQuery, ranked: bool, planned: bool) -> tuple[npt.NDArray[Any], npt.NDArray[np.float64]]:
         """Ids and ranks of the letters PostgreSQL finds ``query`` in: one GIN query (two at once on a
@@ -766,16 +769,20 @@ class FacetIndex:
         if not self.items_in_id_order:
             return np.isin(item_ids, ids)
         mask = np.zeros(self.m, dtype=bool)
-        mask[held_positions(item_ids, ids)] = True
+        mask[self.item_ids.positions(ids)[0]] = True
         return mask
 
     @cached_property
     def items_in_id_order(self) -> bool:
         """Whether the items are held in id order (read in id windows, new letters' items after the
-        others: always, but for items added later to letters held before), so ids are found by a
-        binary search rather than ``np.isin``'s sorts (~10x quicker for a common word at 1M)."""
+        others: always, but for items added later to letters held before), so their positions can be
+        looked up (``IdPositions``) rather than found by ``np.isin``'s sorts."""
         item_ids = self.item[ITEM_ID.name]
         return bool(np.all(item_ids[1:] > item_ids[:-1]))
+
+    @cached_property
+    def item_ids(self) -> IdPositions:
+        return IdPositions(self.item[ITEM_ID.name])
 
     def matching(
         self,
@@ -1060,12 +1067,33 @@ def distinct_letters_of_entries(entries: Entries, items: Mask, n_values: int) ->
     )
 
 
-def held_positions(held: npt.NDArray[Any], ids: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
-    """The positions in ``held`` (ascending ids) of those of ``ids`` it holds."""
-    if not len(held) or not len(ids):
-        return np.zeros(0, dtype=np.intp)
-    found_at = np.minimum(np.searchsorted(held, ids), len(held) - 1)
-    return selected(found_at, held[found_at] == ids)
+class IdPositions:
+    """Positions of ids in an ascending array of them: by a table from id to position when the ids
+    are dense enough (one take: ~10x quicker than binary searches for a third of 1M letters in rank
+    order), else by binary search."""
+
+    DENSE = 4  # a table when the largest id is below this many times the ids held (plus a margin)
+
+    def __init__(self, held: npt.NDArray[Any]) -> None:
+        self.held = held
+        self.table: Ints | None = None
+        if len(held) and int(held[-1]) < self.DENSE * len(held) + 4096 and int(held[0]) >= 0:
+            self.table = np.full(int(held[-1]) + 1, -1, dtype=np.int32)
+            self.table[held] = np.arange(len(held), dtype=np.int32)
+
+    def positions(self, ids: npt.NDArray[Any]) -> tuple[npt.NDArray[np.intp], Mask]:
+        """The positions of those of ``ids`` held, and which of ``ids`` they are."""
+        if not len(self.held) or not len(ids):
+            return np.zeros(0, dtype=np.intp), np.zeros(len(ids), dtype=bool)
+        if self.table is not None:
+            inside = (ids >= 0) & (ids < len(self.table))
+            found_at = np.full(len(ids), -1, dtype=np.int32)
+            found_at[inside] = np.take(self.table, ids[inside])
+            known = found_at >= 0
+        else:
+            found_at = np.minimum(np.searchsorted(self.held, ids), len(self.held) - 1)
+            known = self.held[found_at] == ids
+        return selected(found_at, known).astype(np.intp), known
 
 
 def selected(array: npt.NDArray[Any], mask: Mask) -> npt.NDArray[Any]:

@@ -59,3 +59,14 @@ def test_an_array_columns_entries_count_what_sorting_their_chosen_items_counts(i
     entries = facets.Entries.of(entry_item, values, item_letter)
     expected = by_sorting(values, item_letter[entry_item], chosen_items[entry_item], 7)
     assert facets.distinct_letters_of_entries(entries, chosen_items, 7).tolist() == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(st.integers(1, 10**7), max_size=60), st.lists(st.integers(-5, 10**7), max_size=60), st.booleans())
+def test_positions_of_ids_are_found_alike_by_table_and_by_binary_search(held, asked, dense):
+    held_ids = np.array(sorted(held if not dense else {value % 500 + 1 for value in held}), dtype=np.int64)
+    asked_ids = np.array(asked + [int(value) for value in held_ids[::2]], dtype=np.int64)
+    positions, known = facets.IdPositions(held_ids).positions(asked_ids)
+    expected = [(index, held_ids.tolist().index(value)) for index, value in enumerate(asked_ids.tolist()) if value in set(held_ids.tolist())]
+    assert known.tolist() == [value in set(held_ids.tolist()) for value in asked_ids.tolist()]
+    assert positions.tolist() == [position for _, position in expected]
