@@ -31,15 +31,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections import Counter, OrderedDict
-from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -79,6 +80,7 @@ from decisions.search_params import (
 __all__ = ["FACETS", "FACETS_BY_NAME"]
 
 Mask = npt.NDArray[np.bool_]
+T = TypeVar("T")
 ParamMasks = dict[str, "Mask | None"]  # each search parameter's mask, by name
 Ints = npt.NDArray[np.int32]
 Codes = npt.NDArray[np.integer[Any]]
@@ -920,6 +922,23 @@ class RecentWords:
             self.held[key] = found
             while self.size > self.limit:
                 self.size -= self.held.popitem(last=False)[1].nbytes
+
+
+class PerIndex(Generic[T]):
+    """What ``build`` makes of an index, made once per index (one thread builds it, the others wait)
+    and kept as long as the index is. ``build`` is called as ``build(index)`` (a lambda keeps it
+    replaceable in tests)."""
+
+    def __init__(self, build: Callable[[FacetIndex], T]) -> None:
+        self.build = build
+        self.held: weakref.WeakKeyDictionary[FacetIndex, T] = weakref.WeakKeyDictionary()
+        self.lock = threading.Lock()
+
+    def __call__(self, index: FacetIndex) -> T:
+        with self.lock:
+            if index not in self.held:
+                self.held[index] = self.build(index)
+            return self.held[index]
 
 
 def membership(sets: list[set[str]], values: list[str]) -> npt.NDArray[np.int32]:

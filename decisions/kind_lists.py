@@ -15,14 +15,12 @@ while the index is.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from decisions.facets import FacetIndex
+from decisions.facets import FacetIndex, PerIndex
 from decisions.models import CitedBy
 from decisions.search_params import BODY_REGION, CITED_GUIDELINES, SUBCATEGORY, TREATMENT
 
@@ -128,13 +126,5 @@ def built(index: FacetIndex) -> KindLists:
     return KindLists(pairs // width, pairs % width, regions, guidelines, by_region, by_guideline)
 
 
-_held: weakref.WeakKeyDictionary[FacetIndex, KindLists] = weakref.WeakKeyDictionary()
-_building = threading.Lock()
-
-
-def kind_lists(index: FacetIndex) -> KindLists:
-    """The index's lists, built on first use (one thread builds, the others wait for it)."""
-    with _building:
-        if index not in _held:
-            _held[index] = built(index)
-        return _held[index]
+# The index's lists, built on first use (or by the index thread: ``facets.PREPARED_FOR_EACH_INDEX``).
+kind_lists: PerIndex[KindLists] = PerIndex(lambda index: built(index))

@@ -11,14 +11,12 @@ items its search counts (tested against ``statistics.select``).
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from decisions.facets import Entries, FacetIndex
+from decisions.facets import Entries, FacetIndex, PerIndex
 from decisions.models import CitedBy, Outcome
 from decisions.search_params import BODY_REGION, CITED_GUIDELINES, INGREDIENTS, OUTCOME, SUBCATEGORY, TREATMENT
 
@@ -104,13 +102,5 @@ def built(index: FacetIndex) -> KindRates:
     return KindRates(parts, counts.astype(np.int64))
 
 
-_held: weakref.WeakKeyDictionary[FacetIndex, KindRates] = weakref.WeakKeyDictionary()
-_building = threading.Lock()
-
-
-def kind_rates(index: FacetIndex) -> KindRates:
-    """The index's counted kinds, built on first use (one thread builds, the others wait for it)."""
-    with _building:
-        if index not in _held:
-            _held[index] = built(index)
-        return _held[index]
+# The index's counted kinds, built on first use (or by the index thread: ``facets.PREPARED_FOR_EACH_INDEX``).
+kind_rates: PerIndex[KindRates] = PerIndex(lambda index: built(index))

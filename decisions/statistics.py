@@ -17,7 +17,6 @@ of items already filtered by one) it has none, and the page shows the number unl
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -30,7 +29,7 @@ from django.db.models import Count, Q
 from django.http import QueryDict
 from django.urls import reverse
 
-from decisions.facets import NULL_DAY, FacetIndex, Mask, current_index, fetch_columns
+from decisions.facets import NULL_DAY, FacetIndex, Mask, PerIndex, current_index, fetch_columns
 from decisions.kind_rates import kind_rates
 from decisions.models import Citation, CitedBy, DisputedItem, Guideline, Outcome
 from decisions.search_params import (
@@ -401,16 +400,10 @@ TIMING_COLUMNS = {
     "ur_denial": "Days from the UR denial to the decision",
     "application": "Days from the IMR application received to the decision",
 }
-_timing_days: weakref.WeakKeyDictionary[FacetIndex, dict[str, npt.NDArray[np.int32]]] = weakref.WeakKeyDictionary()
-
-
-def timing_days(index: FacetIndex) -> dict[str, npt.NDArray[np.int32]]:
+def read_timing_days(index: FacetIndex) -> dict[str, npt.NDArray[np.int32]]:
     """Per letter of the index (its order), days from the UR denial and from the application to the
     decision (NULL_DAY where a date is missing). Not search parameters, so not in the facet index:
-    read here in one packed query and kept with the index it belongs to."""
-    held = _timing_days.get(index)
-    if held is not None:
-        return held
+    read here in one packed query and kept with the index it belongs to (``timing_days``)."""
     ids, denial, application = fetch_columns(
         f"SELECT id::int4, coalesce(decision_date - ur_denial_date, {NULL_DAY})::int4,"
         f" coalesce(decision_date - application_received, {NULL_DAY})::int4 FROM decisions_case",
@@ -418,13 +411,13 @@ def timing_days(index: FacetIndex) -> dict[str, npt.NDArray[np.int32]]:
         [">i4", ">i4", ">i4"],
     )
     days = {name: np.full(index.n, NULL_DAY, dtype=np.int32) for name in TIMING_COLUMNS}
-    if index.n and len(ids):
-        found = np.minimum(np.searchsorted(index.case_ids, ids), index.n - 1)
-        known = index.case_ids[found] == ids
-        days["ur_denial"][found[known]] = denial[known]
-        days["application"][found[known]] = application[known]
-    _timing_days[index] = days
+    positions, known = index.letter_ids.positions(ids)
+    days["ur_denial"][positions] = denial[known]
+    days["application"][positions] = application[known]
     return days
+
+
+timing_days: PerIndex[dict[str, npt.NDArray[np.int32]]] = PerIndex(lambda index: read_timing_days(index))
 
 
 @dataclass

@@ -56,12 +56,12 @@ def test_the_thread_brings_the_index_to_a_new_version_without_any_request(keeper
 
 
 def test_the_thread_prepares_the_first_page_counts_and_kind_lists_of_a_new_index_before_any_request(keeper):
-    from decisions import kind_lists
+    from decisions import kind_lists, kind_rates
 
     letter()
     assert wait_until(lambda: facets._current is not None and facets._current[0] == facets.archive_version())
     index = facets._current[1]
-    assert wait_until(lambda: index in kind_lists._held and "unfiltered_counts" in vars(index))
+    assert wait_until(lambda: index in kind_lists.kind_lists.held and index in kind_rates.kind_rates.held and "unfiltered_counts" in vars(index))
     assert [counts.letters for counts in index.unfiltered_counts.values()] == [1]
 
 
