@@ -4,7 +4,9 @@ with the same expression), previous/next on a letter's page and the CSV export a
 - Relevance: ``ts_rank`` of the search vector, as double precision (``real`` would not round-trip
   through Python for a keyset), highest first, then the newest id.
 - Dates: decision date newest (or oldest) first, NULLS LAST in both directions (the order of the
-  ``case_search_newest`` / ``_oldest`` indexes), then id in the same direction.
+  ``case_search_newest`` / ``_oldest`` indexes), then id in the same direction. The facet index puts
+  a search's letters in the same order (``FacetIndex.date_order``) for the page, previous/next and
+  the export; the SQL order serves what reads letters without it.
 """
 
 from __future__ import annotations
