@@ -152,3 +152,22 @@ def test_a_missing_letter_gets_the_sites_not_found_page(client, archive, setting
     assert response.status_code == 404
     html = response.content.decode()
     assert "<h1>Not found</h1>" in html and 'href="/decisions/"' in html
+
+
+@pytest.mark.parametrize("search", ["", "sort=decided", "outcome=upheld", "q=pain&sort=decided", "outcome=overturned&sort=-decided"])
+def test_the_counting_pass_puts_letters_in_postgresqls_date_order_undated_last(db, search):
+    """The page, previous/next and the export read letters in the order the counting pass gives:
+    it must be SQL's own (decisions.ordering: date, NULLS LAST, then id), ties and undated included."""
+    from datetime import date
+
+    from django.http import QueryDict
+
+    from decisions.selectors import validate_search
+    from tests.web.factories import Item, make_case
+
+    for n, decided in enumerate([date(2016, 5, 1), None, date(2017, 1, 2), date(2016, 5, 1), None, date(2015, 3, 3), date(2017, 1, 2)]):
+        make_case([Item(f"Physical therapy for back pain x{n + 1}", "upheld" if n % 3 else "overturned")], decided=decided)
+    found = validate_search(QueryDict(search))
+    in_sql_order = list(found.letters().values_list("id", flat=True))
+    assert len(in_sql_order) >= 2
+    assert found.counts().ordered_ids.tolist() == in_sql_order
