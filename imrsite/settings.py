@@ -8,6 +8,7 @@ Two modes:
 
 from __future__ import annotations
 
+import os
 import secrets
 import warnings
 from pathlib import Path
@@ -25,6 +26,10 @@ DEBUG = envbool("DJANGO_DEBUG", False)
 DATA_DIR = Path(envstr("IMR_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATABASE_URL = envstr("DATABASE_URL")
 EMBEDDED_DATABASE = not DATABASE_URL
+# The facet index's compiled counting loops (decisions/kernels.py) are cached in the data folder,
+# which the archive can always write (numba would otherwise need the code's folder or a home folder
+# to be writable, and refuse to import without either). Read by numba when it is first imported.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(DATA_DIR / "numba-cache"))
 PRODUCTION = not EMBEDDED_DATABASE and not DEBUG
 
 
