@@ -106,7 +106,7 @@ class SearchCounts:
     # The matching letters' ids in the page's order (``decisions.ordering``: by rank, or by decision
     # date), so the page, previous/next and the export read their letters by id instead of sorting
     # the matches again in PostgreSQL.
-    ordered_ids: npt.NDArray[np.int64] | None = None
+    ordered_ids: npt.NDArray[np.int64] | None = None  # None only for an invalid search
 
 
 # --- reading the columns ---------------------------------------------------------------------
@@ -692,11 +692,23 @@ class FacetIndex:
             if left_out not in variants:
                 variants[left_out] = Matched(*self.matching(cleaned, text, left_out, words, masks))
             facets[spec.name] = self.facet(spec, cleaned, variants[left_out])
+        return SearchCounts(int(letters.sum()), total_items, facets, self.in_page_order(cleaned, letters, matches))
+
+    def ordered_ids(self, cleaned: Mapping[str, Any]) -> npt.NDArray[np.int64]:
+        """The search's letters' ids in page order alone, without its facets (a letter's previous/next)."""
+        if not active_params(cleaned):
+            return self.count(cleaned).ordered_ids  # type: ignore[return-value]  # kept per index, always set
+        matches, words = self.word_matches(cleaned)
+        letters, _ = self.matching(cleaned, matches[0] if matches is not None else None, words=words)
+        return self.in_page_order(cleaned, letters, matches)
+
+    def in_page_order(
+        self, cleaned: Mapping[str, Any], letters: Mask, matches: tuple[Mask, npt.NDArray[np.float64]] | None
+    ) -> npt.NDArray[np.int64]:
+        """Ids of the matching letters in page order: by rank, else by date (as a relevance sort without words)."""
         if matches and cleaned.get("sort") == Sort.RELEVANCE:
-            ordered = self.relevance_order(letters, matches[1])
-        else:  # by date, as a relevance sort without words is too
-            ordered = self.in_date_order(letters, newest=cleaned.get("sort") != Sort.OLDEST)
-        return SearchCounts(int(letters.sum()), total_items, facets, ordered)
+            return self.relevance_order(letters, matches[1])
+        return self.in_date_order(letters, newest=cleaned.get("sort") != Sort.OLDEST)
 
     def letters_without(self, cleaned: Mapping[str, Any], dropped: Sequence[Collection[str]]) -> list[int]:
         """How many letters the search finds with each set of parameters in ``dropped`` left out."""

@@ -782,8 +782,7 @@ def neighbours(search: Search | SearchPage, case: Case) -> Neighbours:
         search = search.search
     if not search.is_valid:
         return Neighbours(None, None)
-    ids = search.counts().ordered_ids
-    ids = ids if ids is not None else np.zeros(0, dtype=np.int64)
+    ids = current_index().ordered_ids(search.cleaned)
     found = np.flatnonzero(ids == case.pk)
     if not len(found):
         return Neighbours(None, None)

@@ -400,6 +400,8 @@ TIMING_COLUMNS = {
     "ur_denial": "Days from the UR denial to the decision",
     "application": "Days from the IMR application received to the decision",
 }
+
+
 def read_timing_days(index: FacetIndex) -> dict[str, npt.NDArray[np.int32]]:
     """Per letter of the index (its order), days from the UR denial and from the application to the
     decision (NULL_DAY where a date is missing). Not search parameters, so not in the facet index:
@@ -639,7 +641,8 @@ KIND_PARTS = {"treatment": "treatment", "subcategory": "subcategory", "drug": "d
 def rate_of(index: FacetIndex, cleaned: Mapping[str, Any]) -> Rate:
     """The items of one validated search and their outcomes (a letter's "requests like this"): for a
     kind of request, from the index's counted kinds (``decisions.kind_rates``), else counted here."""
-    if set(active_params(cleaned)) <= set(KIND_PARTS) and is_set(cleaned.get("treatment")):
+    reviewers_guidelines = cleaned.get("cited_by") in (None, "", CitedBy.REVIEWER)  # the guidelines the kinds are counted by
+    if set(active_params(cleaned)) <= set(KIND_PARTS) and is_set(cleaned.get("treatment")) and reviewers_guidelines:
         return kind_rate(index, cleaned)
     return select(index, cleaned).rate()
 

@@ -131,9 +131,10 @@ def test_every_kind_of_request_counts_what_its_search_counts(db, seed) -> None:
         items = []
         for _ in range(chance.randint(1, 3)):
             request, treatment, subcategory, ingredients = chance.choice(kinds)
-            guidelines = chance.sample(["mtus-chronic-pain", "odg-low-back", "mtus-acoem-low-back"], chance.randint(0, 2))
+            slugs = ["mtus-chronic-pain", "odg-low-back", "mtus-acoem-low-back"]
+            guidelines, claims = chance.sample(slugs, chance.randint(0, 2)), chance.sample(slugs, chance.randint(0, 2))
             items.append(Item(request, chance.choice(["upheld", "overturned", "withdrawn"]), treatment, subcategory, "Reasons.", 1,
-                              guidelines, ingredients=ingredients, body_region=chance.choice(["lumbar-spine", "knee", ""])))  # fmt: skip
+                              guidelines, claims, ingredients=ingredients, body_region=chance.choice(["lumbar-spine", "knee", ""])))  # fmt: skip
         make_case(items)
     index = current_index()
     for item in DisputedItem.objects.prefetch_related("citations__guideline"):
@@ -142,5 +143,7 @@ def test_every_kind_of_request_counts_what_its_search_counts(db, seed) -> None:
         searches = [(params, like_search(tuple(sorted(params.items()))).cleaned)]
         if guideline is not None:
             searches.append((params, {**searches[0][1], "guideline": guideline.slug, "guideline_id": guideline.id}))
+        if guideline is not None:  # the same guideline as the claims administrator's: not what the kinds count
+            searches.append((params, {**searches[1][1], "cited_by": "claims_administrator"}))
         for _, cleaned in searches:
             assert rate_of(index, cleaned) == select(index, cleaned).rate()
