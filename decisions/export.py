@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import numpy as np
-import numpy.typing as npt
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
@@ -34,6 +32,7 @@ from django.db.models import OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.text import slugify
 
+from decisions.facets import OrderedIds
 from decisions.filters import searched_items
 from decisions.models import Citation, CitedBy, DisputedItem
 from decisions.selectors import Search
@@ -153,7 +152,7 @@ class Export:
     search: Search
     total: int  # the search's items (its item count on the list page)
     rows: int  # rows in the file: ``total``, or the cap when the search has more
-    ordered_ids: npt.NDArray[np.int64] | None = None  # the letters in the search's order, from the counting pass
+    ordered_ids: OrderedIds | None = None  # the letters in the search's order, from the counting pass
 
     @property
     def capped(self) -> bool:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -83,6 +83,7 @@ Mask = npt.NDArray[np.bool_]
 T = TypeVar("T")
 ParamMasks = dict[str, "Mask | None"]  # each search parameter's mask, by name
 Ints = npt.NDArray[np.int32]
+Ranks = npt.NDArray[np.float64] | word_index.Ranker  # each letter's rank, or what finds the best first
 Codes = npt.NDArray[np.integer[Any]]
 
 NULL_DAY = int(np.iinfo(np.int32).min)  # a missing date: fails every bound
@@ -106,7 +107,7 @@ class SearchCounts:
     # The matching letters' ids in the page's order (``decisions.ordering``: by rank, or by decision
     # date), so the page, previous/next and the export read their letters by id instead of sorting
     # the matches again in PostgreSQL.
-    ordered_ids: npt.NDArray[np.int64] | None = None  # None only for an invalid search
+    ordered_ids: OrderedIds | None = None  # None only for an invalid search
 
 
 # --- reading the columns ---------------------------------------------------------------------
@@ -560,7 +561,7 @@ class FacetIndex:
             self.years[column.name] = np.where(values != NULL_DAY, years, 0).astype(np.int16)
         return self.years[column.name]
 
-    def text_matches(self, cleaned: Mapping[str, Any], planned: bool = False) -> tuple[Mask, npt.NDArray[np.float64]] | None:
+    def text_matches(self, cleaned: Mapping[str, Any], planned: bool = False) -> tuple[Mask, Ranks] | None:
         """Letters the full-text query matches, and each one's rank when the search is sorted by it.
 
         From the word index (``decisions.word_index``, BM25 ranks) when it can answer for this
@@ -572,8 +573,13 @@ class FacetIndex:
             return None
         ranked = cleaned.get("sort") == Sort.RELEVANCE
         found = word_index.letter_matches(query, ranked, self.version, self.case_ids)
-        ids, found_ranks = found if found is not None else self.postgresql_matches(query, ranked, planned)
-        return self.letters_with_ids(ids, found_ranks, ranked)
+        if found is not None:
+            return self.indexed_letters(*found)
+        return self.letters_with_ids(*self.postgresql_matches(query, ranked, planned), ranked)
+
+    def indexed_letters(self, matches: word_index.Matches, ranker: word_index.Ranker | None) -> tuple[Mask, Ranks]:
+        """The word index's matching letters (a mask over the index), ranked by ``ranker`` when given."""
+        return matches.holds(self.case_ids), (np.zeros(self.n) if ranker is None else ranker)
 
     def letters_with_ids(self, ids: npt.NDArray[Any], found_ranks: npt.NDArray[np.float64], ranked: bool) -> tuple[Mask, npt.NDArray[np.float64]]:
         """The letters (a mask over the index) of these ids, and their ranks when ``ranked``; letters
@@ -694,7 +700,7 @@ class FacetIndex:
             facets[spec.name] = self.facet(spec, cleaned, variants[left_out])
         return SearchCounts(int(letters.sum()), total_items, facets, self.in_page_order(cleaned, letters, matches))
 
-    def ordered_ids(self, cleaned: Mapping[str, Any]) -> npt.NDArray[np.int64]:
+    def ordered_ids(self, cleaned: Mapping[str, Any]) -> OrderedIds:
         """The search's letters' ids in page order alone, without its facets (a letter's previous/next)."""
         if not active_params(cleaned):
             return self.count(cleaned).ordered_ids  # type: ignore[return-value]  # kept per index, always set
@@ -703,11 +709,14 @@ class FacetIndex:
         return self.in_page_order(cleaned, letters, matches)
 
     def in_page_order(
-        self, cleaned: Mapping[str, Any], letters: Mask, matches: tuple[Mask, npt.NDArray[np.float64]] | None
-    ) -> npt.NDArray[np.int64]:
+        self, cleaned: Mapping[str, Any], letters: Mask, matches: tuple[Mask, Ranks] | None
+    ) -> OrderedIds:
         """Ids of the matching letters in page order: by rank, else by date (as a relevance sort without words)."""
         if matches and cleaned.get("sort") == Sort.RELEVANCE:
-            return self.relevance_order(letters, matches[1])
+            ranks = matches[1]
+            if isinstance(ranks, word_index.Ranker):
+                return RankedIds(ranks, letters, self.letter_ids, int(matches[0].sum()))
+            return self.relevance_order(letters, ranks)
         return self.in_date_order(letters, newest=cleaned.get("sort") != Sort.OLDEST)
 
     def letters_without(self, cleaned: Mapping[str, Any], dropped: Sequence[Collection[str]]) -> list[int]:
@@ -720,7 +729,7 @@ class FacetIndex:
         masks: ParamMasks = {}
         return [int(self.matching(cleaned, text, names, words, masks)[0].sum()) for names in dropped]
 
-    def word_matches(self, cleaned: Mapping[str, Any]) -> tuple[tuple[Mask, npt.NDArray[np.float64]] | None, Mask | None]:
+    def word_matches(self, cleaned: Mapping[str, Any]) -> tuple[tuple[Mask, Ranks] | None, Mask | None]:
         """The letters the words match (with their ranks) and the items holding the words: found once
         per index and words, then remembered (``RecentWords``), since a user who typed words goes on
         to click facets and pages of the same words. The index is of one archive version, so what it
@@ -735,7 +744,7 @@ class FacetIndex:
             recent.put(key, found)
         return found.masks(self.n, self.m)
 
-    def matched_words(self, cleaned: Mapping[str, Any]) -> tuple[tuple[Mask, npt.NDArray[np.float64]] | None, Mask | None]:
+    def matched_words(self, cleaned: Mapping[str, Any]) -> tuple[tuple[Mask, Ranks] | None, Mask | None]:
         """``word_matches``, found in the word index or PostgreSQL."""
         # The excluded words hold for the letter, so for its items too (see filters.item_words).
         query = search_query(cleaned, excluded_words=False)
@@ -751,7 +760,7 @@ class FacetIndex:
         letters = self.text_matches(cleaned)
         return letters, items.result()
 
-    def indexed_word_matches(self, cleaned: Mapping[str, Any], for_items: SearchQuery) -> tuple[tuple[Mask, npt.NDArray[np.float64]], Mask] | None:
+    def indexed_word_matches(self, cleaned: Mapping[str, Any], for_items: SearchQuery) -> tuple[tuple[Mask, Ranks], Mask] | None:
         """``word_matches`` from the word index alone (None: PostgreSQL must answer)."""
         query = search_query(cleaned)
         assert query is not None  # the words without their exclusions are not None
@@ -759,15 +768,15 @@ class FacetIndex:
         found = word_index.word_matches(query, for_items, ranked, self.version, self.case_ids, self.item[ITEM_ID.name])
         if found is None:
             return None
-        (ids, ranks), items = found
-        return self.letters_with_ids(ids, ranks, ranked), self.items_with_ids(items)
+        letters, items = found
+        return self.indexed_letters(*letters), items.holds(self.item[ITEM_ID.name])
 
     def item_word_matches(self, query: SearchQuery, planned: bool = False) -> Mask:
         """The items whose own text (request, class words, rationale) holds the words: from the word
         index when it can answer for this index's version, else from PostgreSQL."""
         found = word_index.item_matches(query, self.version, self.item[ITEM_ID.name])
         if found is not None:
-            return self.items_with_ids(found)
+            return found.holds(self.item[ITEM_ID.name])
         sql, params = DisputedItem.objects.filter(search_vector=query).values("id").query.sql_with_params()
         with gin_plan(planned):
             matched = fetch_columns(f"SELECT id::int4 FROM ({sql}) m", params, [">i4"])[0]
@@ -871,33 +880,120 @@ class Matched:
         return np.flatnonzero(self.letters)
 
 
-WordMatches = tuple[tuple[Mask, npt.NDArray[np.float64]] | None, Mask | None]
+WordMatches = tuple[tuple[Mask, Ranks] | None, Mask | None]
+
+
+class RankedIds:
+    """The ids of a search's letters by rank, then id, both descending (``relevance_order``), found
+    best first through the word index's ranker only as far as they are read: a page needs the top
+    few hundred hits, not a score for each of a third of a million letters."""
+
+    FIRST = 256  # the fewest hits asked for; four times as many each time more are needed
+    MARGIN = 16  # hits asked for beyond those expected to hold the letters wanted
+
+    def __init__(self, ranker: word_index.Ranker, letters: Mask, held: IdPositions, word_letters: int) -> None:
+        self.ranker = ranker
+        self.letters = letters  # the search's letters: the words' matches narrowed by its filters
+        self.held = held
+        self.word_letters = word_letters  # the letters the words match (the hits there are)
+        self.total = int(letters.sum())
+        self.known = np.zeros(0, dtype=np.int64)  # the first ids of the order
+        self.asked = 0
+
+    def __len__(self) -> int:
+        return self.total
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> npt.NDArray[np.int64]: ...
+    def __getitem__(self, index: int | slice) -> int | npt.NDArray[np.int64]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.total)
+            self.find(stop if step > 0 else start + 1)
+            return self.known[index]
+        position = index + self.total if index < 0 else index
+        if not 0 <= position < self.total:
+            raise IndexError(index)
+        self.find(position + 1)
+        return int(self.known[position])
+
+    def tolist(self) -> list[int]:
+        """Every id, in order (the whole order read)."""
+        return np.asarray(self).tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> npt.NDArray[np.int64]:
+        self.find(self.total)
+        return self.known if dtype is None else self.known.astype(dtype)
+
+    def find(self, count: int) -> None:
+        """Know at least the first ``count`` ids: ask for more hits until every matching letter
+        scoring above the lowest score read is among them (a tie at that score may have more)."""
+        # Hits holding ``count`` of the search's letters, as its filters thin them, with a margin.
+        expected = int(count * 1.5 * self.word_letters / max(self.total, 1)) + self.MARGIN
+        limit = max(self.FIRST, self.asked * 4, expected)
+        while len(self.known) < count:
+            if limit * 2 > self.word_letters:
+                limit = max(limit, self.word_letters + 1)  # most of them: read them all at once
+            ids, scores, complete = self.ranker.top(limit)
+            self.asked = limit
+            positions, inside = self.held.positions(ids)
+            inside[inside] = self.letters[positions]
+            order = np.lexsort((-ids[inside], -scores[inside]))
+            ranked, ranked_scores = ids[inside][order], scores[inside][order]
+            self.known = ranked if complete else ranked[ranked_scores > scores[-1]]
+            if complete:
+                return
+            limit *= 4
+
+
+OrderedIds = npt.NDArray[np.int64] | RankedIds
+
+
+def position_of(ids: OrderedIds, pk: int) -> int | None:
+    """Where ``pk`` is in a search's order (None: not there), reading a ranked order only as far as it."""
+    if isinstance(ids, RankedIds):
+        count = RankedIds.FIRST
+        while True:
+            found = np.flatnonzero(ids[:count] == pk)
+            if len(found) or count >= len(ids):
+                return int(found[0]) if len(found) else None
+            count *= 4
+    found = np.flatnonzero(ids == pk)
+    return int(found[0]) if len(found) else None
 
 
 @dataclass(frozen=True)
 class Remembered:
-    """A search's word matches, kept small: the positions of the letters (with their ranks, when
-    ranked) and of the items, rather than masks over the whole index."""
+    """A search's word matches, kept small: the positions of the letters (with their ranks or
+    ranker, when ranked) and of the items, rather than masks over the whole index."""
 
     letters: Ints | None
-    ranks: npt.NDArray[np.float64] | None
+    ranks: npt.NDArray[np.float64] | word_index.Ranker | None
     items: Ints | None
 
     @classmethod
     def of(cls, found: WordMatches) -> Remembered:
         matches, items = found
         letters = np.flatnonzero(matches[0]).astype(np.int32) if matches is not None else None
-        ranks = matches[1][letters] if matches is not None and letters is not None and matches[1].any() else None
+        ranks: npt.NDArray[np.float64] | word_index.Ranker | None = None
+        if matches is not None:
+            found_ranks = matches[1]
+            if isinstance(found_ranks, word_index.Ranker) or found_ranks.any():
+                ranks = found_ranks if isinstance(found_ranks, word_index.Ranker) else found_ranks[letters]
         return cls(letters, ranks, np.flatnonzero(items).astype(np.int32) if items is not None else None)
 
     def masks(self, n: int, m: int) -> WordMatches:
-        matches = None
+        matches: tuple[Mask, Ranks] | None = None
         if self.letters is not None:
             mask, ranks = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.float64)
             mask[self.letters] = True
-            if self.ranks is not None:
-                ranks[self.letters] = self.ranks
-            matches = (mask, ranks)
+            if isinstance(self.ranks, word_index.Ranker):
+                matches = (mask, self.ranks)
+            else:
+                if self.ranks is not None:
+                    ranks[self.letters] = self.ranks
+                matches = (mask, ranks)
         if self.items is None:
             return matches, None
         items = np.zeros(m, dtype=bool)
@@ -906,7 +1002,8 @@ class Remembered:
 
     @property
     def nbytes(self) -> int:
-        return sum(array.nbytes for array in (self.letters, self.ranks, self.items) if array is not None)
+        arrays = (self.letters, self.ranks, self.items)
+        return sum(array.nbytes for array in arrays if isinstance(array, np.ndarray))
 
 
 class RecentWords:

@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 from urllib.parse import urlencode
 
-import numpy as np
-import numpy.typing as npt
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import connection
@@ -35,7 +33,7 @@ from django.http import QueryDict
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from decisions.facets import FacetIndex, SearchCounts, current_index
+from decisions.facets import FacetIndex, OrderedIds, SearchCounts, current_index, position_of
 from decisions.filters import case_conditions, cleaned_params, filter_cases, item_words, searched_items
 from decisions.models import SEARCHED_CHARS, Case, CitedBy, DisputedItem, Guideline, Source
 from decisions.ordering import in_search_order, is_ranked
@@ -448,7 +446,7 @@ class LettersById(Sequence[Case]):
     exactly what it would return) and keeps that order.
     """
 
-    def __init__(self, queryset: QuerySet[Case], ids: npt.NDArray[np.int64]) -> None:
+    def __init__(self, queryset: QuerySet[Case], ids: OrderedIds) -> None:
         self.queryset = queryset
         self.ids = ids
 
@@ -783,10 +781,9 @@ def neighbours(search: Search | SearchPage, case: Case) -> Neighbours:
     if not search.is_valid:
         return Neighbours(None, None)
     ids = current_index().ordered_ids(search.cleaned)
-    found = np.flatnonzero(ids == case.pk)
-    if not len(found):
+    position = position_of(ids, case.pk)
+    if position is None:
         return Neighbours(None, None)
-    position = int(found[0])
     previous = int(ids[position - 1]) if position > 0 else None
     following = int(ids[position + 1]) if position + 1 < len(ids) else None
     keys = dict(Case.objects.filter(pk__in=[pk for pk in (previous, following) if pk is not None]).values_list("pk", "key"))

@@ -48,8 +48,9 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
 from django.db.models.sql import Query
 
-from decisions import facets, shared_index
+from decisions import facets, shared_index, word_bits
 from decisions.models import Case, DisputedItem
+from decisions.word_bits import Mask, WordBits
 
 Ids = npt.NDArray[np.int64]
 Scores = npt.NDArray[np.float64]
@@ -57,9 +58,10 @@ T = TypeVar("T")
 
 LETTERS, ITEMS = "letters", "items"
 KINDS = (LETTERS, ITEMS)
-SCHEMA_KEY = "lexemes-1"  # changes when the fields or the document layout change: a rebuild
-WORDS, LEXEMES = "words", "lexemes"
+SCHEMA_KEY = "lexemes-2"  # changes when the fields or the document layout change: a rebuild
+WORDS, PAIRS, LEXEMES = "words", "pairs", "lexemes"
 FILLER = "\x01"  # a position holding no lexeme; PostgreSQL's parser never keeps a control character
+JOINER = "\x02"  # between the two lexemes of a pair (one at a position, the other at the next)
 SIDECAR = "word-index.json"
 READ_WINDOW = 20_000  # rows read from PostgreSQL at a time
 logger = logging.getLogger("decisions.word_index")
@@ -74,6 +76,7 @@ def schema_of(kind: str) -> tantivy.Schema:
     if kind == ITEMS:
         builder.add_unsigned_field("case_id", indexed=True, fast=True)
     builder.add_text_field(WORDS, tokenizer_name=LEXEMES, index_option="position")
+    builder.add_text_field(PAIRS, tokenizer_name=LEXEMES, index_option="basic")  # "a<JOINER>b": b at the position after a
     return builder.build()
 
 
@@ -90,19 +93,101 @@ def opened(kind: str, path: Path | None) -> tantivy.Index:
 
 @dataclass
 class WordIndex:
-    """The letters' and the items' word indexes at one archive version, and the ids they hold."""
+    """The letters' and the items' word indexes at one archive version, the ids they hold and the
+    bits of their frequent lexemes and pairs."""
 
     version: facets.Version
     indexes: dict[str, tantivy.Index]
     held: dict[str, Ids]  # per kind, sorted
+    bits: dict[str, WordBits]
     path: Path | None = None  # the build directory; None in RAM
     # In RAM: the transactions whose uncommitted rows it was read with (their ids, as text).
     writers: tuple[str, ...] = ()
 
-    def matches(self, kind: str, translated: Translated, ranked: bool) -> tuple[Ids, Scores]:
-        """Ids of the documents the query matches, with BM25 scores when ``ranked``."""
+    def matching(self, kind: str, translated: Translated) -> Mask:
+        """The ids the query matches, as a mask over the id space (every held id is inside it)."""
         index = self.indexes[kind]
-        return matched(index.searcher(), translated.query(index.schema), ranked)
+        return MatchSets(index.searcher(), index.schema, self.bits[kind]).of(translated.node)
+
+    def ranker(self, translated: Translated) -> Ranker:
+        index = self.indexes[LETTERS]
+        return Ranker(index.searcher(), translated.query(index.schema))
+
+
+@dataclass(frozen=True)
+class MatchSets:
+    """A query's matches over the id space: a frequent lexeme's or pair's from its bits, any other
+    leaf's from tantivy's (short) hit list, combined as the query combines them."""
+
+    searcher: tantivy.Searcher
+    schema: tantivy.Schema
+    bits: WordBits
+
+    def of(self, node: Node | None) -> Mask:
+        if node is None:
+            return np.zeros(self.bits.width, dtype=np.bool_)
+        kind = node[0]
+        if kind == "term":
+            return self.prefixed(node[1]) if node[2] else self.term(WORDS, node[1])
+        if kind == "phrase":
+            return self.phrase(node[1])
+        if kind == "not":
+            return ~self.of(node[1])
+        parts = [self.of(part) for part in node[1]]
+        combine = np.logical_and if kind == "and" else np.logical_or
+        result = parts[0]
+        for part in parts[1:]:
+            combine(result, part, out=result)
+        return result
+
+    def term(self, field: str, lexeme: str) -> Mask:
+        held = self.bits.holding(lexeme)  # a pair holds JOINER, which no lexeme does
+        if held is not None:
+            return held.copy()
+        return self.read(tantivy.Query.term_query(self.schema, field, lexeme))
+
+    def phrase(self, terms: tuple[tuple[int, str], ...]) -> Mask:
+        """Two adjacent lexemes are a pair (exactly the phrase's matches); longer phrases or wider
+        gaps are asked of tantivy's positions."""
+        if len(terms) == 2 and terms[1][0] - terms[0][0] == 1:
+            return self.term(PAIRS, terms[0][1] + JOINER + terms[1][1])
+        return self.read(tantivy.Query.phrase_query(self.schema, WORDS, list(terms)))
+
+    def prefixed(self, prefix: str) -> Mask:
+        """Every lexeme starting with ``prefix``: the frequent ones' bits, the others in one term set."""
+        result = np.zeros(self.bits.width, dtype=np.bool_)
+        rare = []
+        for lexeme, _ in self.searcher.terms_with_prefix(WORDS, prefix):
+            held = self.bits.holding(lexeme)
+            if held is None:
+                rare.append(lexeme)
+            else:
+                result |= held
+        if rare:
+            result |= self.read(tantivy.Query.term_set_query(self.schema, WORDS, rare))
+        return result
+
+    def read(self, query: tantivy.Query) -> Mask:
+        mask = np.zeros(self.bits.width, dtype=np.bool_)
+        mask[matched(self.searcher, query, ranked=False)[0]] = True
+        return mask
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """The letters a query matches, best first by BM25, read only as far as a page needs."""
+
+    searcher: tantivy.Searcher
+    query: tantivy.Query
+
+    def top(self, limit: int) -> tuple[Ids, Scores, bool]:
+        """Ids and scores of the ``limit`` best matches (ties in no set order), and whether they are all."""
+        hits = self.searcher.search(self.query, limit=max(limit, 1), count=False).hits
+        if not hits:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), True
+        scores = np.fromiter(map(itemgetter(0), hits), dtype=np.float64, count=len(hits))
+        ids = np.array(self.searcher.fast_field_values("id", list(map(itemgetter(1), hits))), dtype=np.int64)
+        return ids, scores, len(hits) < limit
 
 
 def matched(searcher: tantivy.Searcher, query: tantivy.Query, ranked: bool) -> tuple[Ids, Scores]:
@@ -127,14 +212,17 @@ SOURCES = {LETTERS: ("decisions_case", "d.id"), ITEMS: ("decisions_disputeditem"
 # Per row: its lexemes joined in position order, each gap filled with fillers; ``odd`` when the
 # vector cannot be written so (a position shared by two lexemes, a lexeme without positions).
 DOCUMENTS_SQL = """
-SELECT d.id::int8, {letter}::int8, w.words, coalesce(w.last, 0), coalesce(w.shared, false) OR coalesce(w.unplaced, false)
+SELECT d.id::int8, {letter}::int8, w.words, coalesce(w.last, 0), coalesce(w.shared, false) OR coalesce(w.unplaced, false),
+       w.pairs
 FROM {table} d
 LEFT JOIN LATERAL (
     SELECT string_agg(repeat(%(gap)s, l.gap) || l.lexeme, ' ' ORDER BY l.pos) AS words, max(l.pos) AS last,
            bool_or(l.gap < 0) AS shared,
-           (SELECT bool_or(u.positions IS NULL) FROM unnest(d.search_vector) u) AS unplaced
+           (SELECT bool_or(u.positions IS NULL) FROM unnest(d.search_vector) u) AS unplaced,
+           string_agg(l.previous || %(joiner)s || l.lexeme, ' ' ORDER BY l.pos) FILTER (WHERE l.gap = 0) AS pairs
     FROM (
-        SELECT u.lexeme, p AS pos, p - coalesce(lag(p) OVER (ORDER BY p), 0) - 1 AS gap
+        SELECT u.lexeme, p AS pos, p - coalesce(lag(p) OVER (ORDER BY p), 0) - 1 AS gap,
+               lag(u.lexeme) OVER (ORDER BY p) AS previous
         FROM unnest(d.search_vector) u, unnest(u.positions) p
     ) l
 ) w ON true
@@ -154,6 +242,7 @@ class Row:
     words: str | None
     last: int  # the last position
     odd: bool
+    pairs: str | None  # each lexeme JOINER the next position's, space-separated (unless ``odd``)
 
 
 def rows_of(kind: str, only: Ids | None = None) -> Iterator[Row]:
@@ -161,7 +250,8 @@ def rows_of(kind: str, only: Ids | None = None) -> Iterator[Row]:
     table, letter = SOURCES[kind]
     with connection.cursor() as cursor:
         for where, params in windows(kind, only):
-            cursor.execute(DOCUMENTS_SQL.format(table=table, letter=letter, where=where), {**params, "gap": FILLER + " "})
+            sql = DOCUMENTS_SQL.format(table=table, letter=letter, where=where)
+            cursor.execute(sql, {**params, "gap": FILLER + " ", "joiner": JOINER})
             for row in cursor.fetchall():
                 yield Row(*row)
 
@@ -185,28 +275,61 @@ def document(kind: str, row: Row) -> tantivy.Document:
         doc.add_unsigned("case_id", row.case_id)
     if row.words is None:
         return doc  # an empty vector: a document all the same, which a lone negation matches
-    if not row.odd and len(row.words.split()) == row.last:
+    if is_plain(row):
         doc.add_text(WORDS, row.words)
-    else:  # a token holding whitespace, or positions the sequence cannot express: each at its position
-        doc.add_pre_tokenized_text(WORDS, tantivy.PreTokenizedString("", exact_tokens(kind, row.id)))
+        if row.pairs:
+            doc.add_text(PAIRS, row.pairs)
+        return doc
+    # A token holding whitespace, or positions the sequence cannot express: each at its position.
+    placed = exact_tokens(kind, row.id)
+    doc.add_pre_tokenized_text(WORDS, tantivy.PreTokenizedString("", [tantivy.Token(text, at, 0, 0) for text, at in placed]))
+    pairs = [tantivy.Token(pair, 0, 0, 0) for pair in pairs_of(placed)]
+    if pairs:
+        doc.add_pre_tokenized_text(PAIRS, tantivy.PreTokenizedString("", pairs))
     return doc
 
 
-def exact_tokens(kind: str, pk: int) -> list[tantivy.Token]:
+def is_plain(row: Row) -> bool:
+    """Whether the row's words are one lexeme per position, written as space-separated tokens."""
+    return row.words is not None and not row.odd and len(row.words.split()) == row.last
+
+
+def exact_tokens(kind: str, pk: int) -> list[tuple[str, int]]:
     """The row's lexemes at their own positions (a lexeme without positions at 0: its words match,
     its phrases may not as PostgreSQL's would; a generated vector always has positions)."""
     with connection.cursor() as cursor:
         cursor.execute(TOKENS_SQL.format(table=SOURCES[kind][0]), [pk])
-        return [tantivy.Token(lexeme, position, 0, 0) for lexeme, position in cursor.fetchall()]
+        return [(lexeme, position) for lexeme, position in cursor.fetchall()]
 
 
-def add_rows(index: tantivy.Index, kind: str, only: Ids | None = None) -> Ids:
-    """Index the rows of ``kind`` (all, or ``only``), commit; the ids added, sorted."""
+def pairs_of(placed: Sequence[tuple[str, int]]) -> set[str]:
+    """Each lexeme JOINER each lexeme at the next position."""
+    at: dict[int, list[str]] = {}
+    for lexeme, position in placed:
+        at.setdefault(position, []).append(lexeme)
+    return {first + JOINER + second for position, firsts in at.items() for first in firsts for second in at.get(position + 1, ())}
+
+
+def lexemes_of(kind: str, row: Row) -> set[str]:
+    """What a row's bits are set for: its lexemes and pairs."""
+    if row.words is None:
+        return set()
+    if is_plain(row):
+        return set(row.words.split()) - {FILLER} | set((row.pairs or "").split())
+    placed = exact_tokens(kind, row.id)
+    return {lexeme for lexeme, _ in placed} | pairs_of(placed)
+
+
+def add_rows(index: tantivy.Index, kind: str, only: Ids | None = None, lexemes: list[tuple[int, set[str]]] | None = None) -> Ids:
+    """Index the rows of ``kind`` (all, or ``only``), commit; the ids added, sorted. Each row's
+    lexemes and pairs are appended to ``lexemes`` when given (for its bits)."""
     writer = index.writer(heap_size=128_000_000, num_threads=1)
     added = []
     for row in rows_of(kind, only):
         writer.add_document(document(kind, row))
         added.append(row.id)
+        if lexemes is not None:
+            lexemes.append((row.id, lexemes_of(kind, row)))
     writer.commit()
     writer.wait_merging_threads()
     index.reload()
@@ -225,7 +348,25 @@ def built(path: Path | None) -> WordIndex:
     version = facets.archive_version()
     indexes = {kind: opened(kind, None if path is None else path / kind) for kind in KINDS}
     held = {kind: add_rows(indexes[kind], kind) for kind in KINDS}
-    return WordIndex(version, indexes, held, path)
+    bits = {kind: bits_from(indexes[kind], highest(held[kind])) for kind in KINDS}
+    return WordIndex(version, indexes, held, bits, path)
+
+
+def bits_from(index: tantivy.Index, highest_id: int) -> WordBits:
+    """The bits of the lexemes and pairs many documents hold, read from tantivy's postings."""
+    searcher = index.searcher()
+    counts = [*searcher.terms_with_prefix(WORDS, ""), *searcher.terms_with_prefix(PAIRS, "")]
+    terms = word_bits.frequent(counts, searcher.num_docs, settings.IMR_WORD_BITS_MIN_DOCS, skip=FILLER)
+    return word_bits.bits_of(((term, term_ids(searcher, index.schema, term)) for term in terms), highest_id)
+
+
+def term_ids(searcher: tantivy.Searcher, schema: tantivy.Schema, term: str) -> Ids:
+    field = PAIRS if JOINER in term else WORDS
+    return matched(searcher, tantivy.Query.term_query(schema, field, term), ranked=False)[0]
+
+
+def highest(ids: Ids) -> int:
+    return int(ids[-1]) if len(ids) else 0
 
 
 def caught_up(index: WordIndex) -> WordIndex | None:
@@ -236,15 +377,17 @@ def caught_up(index: WordIndex) -> WordIndex | None:
         return index
     if not version.only_added_to(index.version):
         return None
-    held = {}
+    held, bits = {}, {}
     for kind in KINDS:
         ids = row_ids(kind)
         if not np.isin(index.held[kind], ids, assume_unique=True).all():
             return None  # a held row is gone with no delete counted: read in a transaction rolled back since
         new = np.setdiff1d(ids, index.held[kind], assume_unique=True)
-        added = add_rows(index.indexes[kind], kind, new) if len(new) else new
+        lexemes: list[tuple[int, set[str]]] = []
+        added = add_rows(index.indexes[kind], kind, new, lexemes) if len(new) else new
         held[kind] = np.union1d(index.held[kind], added)
-    return WordIndex(version, index.indexes, held, index.path, index.writers)
+        bits[kind] = index.bits[kind].with_rows(lexemes, highest(held[kind])) if lexemes else index.bits[kind]
+    return WordIndex(version, index.indexes, held, bits, index.path, index.writers)
 
 
 def in_snapshot(read: Callable[[], T]) -> T:
@@ -465,12 +608,18 @@ def write_held(index: WordIndex) -> None:
     assert index.path is not None
     for kind, ids in index.held.items():
         replace_atomically(index.path / f"held-{kind}.npy", saving(ids))
+        replace_atomically(index.path / f"bits-{kind}.json", writing_bytes(index.bits[kind].terms_json()))
+        replace_atomically(index.path / f"bits-{kind}.npy", saving(index.bits[kind].rows))
     text = json.dumps(sidecar_of(index), indent=1)
     replace_atomically(index.path / SIDECAR, lambda file: file.write(text.encode()))
 
 
-def saving(ids: Ids) -> Callable[[Any], None]:
-    return lambda file: np.save(file, ids)
+def saving(array: npt.NDArray[Any]) -> Callable[[Any], None]:
+    return lambda file: np.save(file, array)
+
+
+def writing_bytes(data: bytes) -> Callable[[Any], None]:
+    return lambda file: file.write(data)
 
 
 def replace_atomically(path: Path, write: Callable[[Any], None]) -> None:
@@ -507,6 +656,7 @@ def open_on_disk(build: Path) -> WordIndex | None:
         if sidecar.get("schema") != SCHEMA_KEY:
             return None
         held = {kind: np.load(build / f"held-{kind}.npy") for kind in KINDS}
+        bits = {kind: WordBits.load(build / f"bits-{kind}.npy", build / f"bits-{kind}.json") for kind in KINDS}
     except (OSError, ValueError):
         return None
     if any(len(held[kind]) < sidecar[kind]["count"] for kind in KINDS):
@@ -515,7 +665,7 @@ def open_on_disk(build: Path) -> WordIndex | None:
     for kind in KINDS:
         indexes[kind] = tantivy.Index.open(str(build / kind))
         indexes[kind].register_tokenizer(LEXEMES, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
-    return WordIndex(facets.Version(*sidecar["version"]), indexes, held, build)
+    return WordIndex(facets.Version(*sidecar["version"]), indexes, held, bits, build)
 
 
 class DiskReader:
@@ -684,10 +834,33 @@ def usable_index(version: facets.Version) -> WordIndex | None:
     return None
 
 
+@dataclass(frozen=True)
+class Matches:
+    """The rows a query matches: those the index holds as a mask over the id space (``over_ids``),
+    and the ids PostgreSQL found (``extra``) among the counted rows the index does not hold yet
+    (``unheld``, sorted; the mask says nothing of them)."""
+
+    over_ids: Mask
+    unheld: Ids
+    extra: Ids
+
+    def holds(self, ids: npt.NDArray[Any]) -> Mask:
+        """For each of ``ids`` (the counted rows), whether the query matches it."""
+        found = word_bits.ids_in(self.over_ids, ids)
+        if len(self.unheld):
+            newer = np.isin(ids, self.unheld)
+            found[newer] = np.isin(ids[newer], self.extra)
+        return found
+
+    def ids(self, counted: npt.NDArray[Any]) -> Ids:
+        """The matching ids among ``counted``, sorted."""
+        return np.sort(counted[self.holds(counted)].astype(np.int64))
+
+
 def word_matches(
     letters_query: SearchQuery, items_query: SearchQuery, ranked: bool, version: facets.Version | None,
     letter_ids: npt.NDArray[Any], item_ids: npt.NDArray[Any],
-) -> tuple[tuple[Ids, Scores], Ids] | None:
+) -> tuple[tuple[Matches, Ranker | None], Matches] | None:
     """``letter_matches`` and ``item_matches`` at once (one round trip for both queries' texts)."""
     ready = prepared(version, letters_query, items_query)
     if ready is None:
@@ -699,15 +872,17 @@ def word_matches(
     return letters, items_from(found, for_items, items_query, item_ids)
 
 
-def letter_matches(query: SearchQuery, ranked: bool, version: facets.Version | None, letter_ids: npt.NDArray[Any]) -> tuple[Ids, Scores] | None:
+def letter_matches(
+    query: SearchQuery, ranked: bool, version: facets.Version | None, letter_ids: npt.NDArray[Any]
+) -> tuple[Matches, Ranker | None] | None:
     """The letters ``query`` matches among those of an archive at ``version`` holding ``letter_ids``
-    (sorted), with BM25 scores when ``ranked``; None: PostgreSQL must answer (the index unusable, the
-    query untranslatable, or a ranked search matching letters the index does not hold yet)."""
+    (sorted), with their ranker (BM25) when ``ranked``; None: PostgreSQL must answer (the index
+    unusable, the query untranslatable, or a ranked search matching letters the index does not hold yet)."""
     ready = prepared(version, query)
     return None if ready is None else letters_from(ready[0], ready[1][0], query, ranked, letter_ids)
 
 
-def item_matches(query: SearchQuery, version: facets.Version | None, item_ids: npt.NDArray[Any]) -> Ids | None:
+def item_matches(query: SearchQuery, version: facets.Version | None, item_ids: npt.NDArray[Any]) -> Matches | None:
     """The items whose own ``search_vector`` ``query`` matches, among ``item_ids`` at ``version``."""
     ready = prepared(version, query)
     return None if ready is None else items_from(ready[0], ready[1][0], query, item_ids)
@@ -732,21 +907,21 @@ def prepared(version: facets.Version | None, *queries: SearchQuery) -> tuple[Fou
     return Found(index, version), [translation for translation in translations if translation is not None]
 
 
-def letters_from(found: Found, translation: Translated, query: SearchQuery, ranked: bool, letter_ids: npt.NDArray[Any]) -> tuple[Ids, Scores] | None:
-    ids, scores = found.index.matches(LETTERS, translation, ranked)
+def letters_from(
+    found: Found, translation: Translated, query: SearchQuery, ranked: bool, letter_ids: npt.NDArray[Any]
+) -> tuple[Matches, Ranker | None] | None:
     unheld = unheld_ids(found, LETTERS, letter_ids)
-    if not len(unheld):
-        return ids, scores
-    extra = matches_among(Case, query, unheld)
+    extra = matches_among(Case, query, unheld) if len(unheld) else unheld
     if ranked and len(extra):
         return None  # their BM25 scores are not known yet
-    return np.concatenate([ids, extra]), np.concatenate([scores, np.zeros(len(extra))])
+    matches = Matches(found.index.matching(LETTERS, translation), unheld, extra)
+    return matches, (found.index.ranker(translation) if ranked else None)
 
 
-def items_from(found: Found, translation: Translated, query: SearchQuery, item_ids: npt.NDArray[Any]) -> Ids:
-    ids, _ = found.index.matches(ITEMS, translation, False)
+def items_from(found: Found, translation: Translated, query: SearchQuery, item_ids: npt.NDArray[Any]) -> Matches:
     unheld = unheld_ids(found, ITEMS, item_ids)
-    return np.concatenate([ids, matches_among(DisputedItem, query, unheld)]) if len(unheld) else ids
+    extra = matches_among(DisputedItem, query, unheld) if len(unheld) else unheld
+    return Matches(found.index.matching(ITEMS, translation), unheld, extra)
 
 
 def unheld_ids(found: Found, kind: str, ids: npt.NDArray[Any]) -> Ids:
@@ -770,4 +945,6 @@ def status() -> str:
     if index is None:
         return f"absent (build it: python manage.py index_words --rebuild; looked in {root_dir()})"
     mode = "in process" if index.path is None else str(index.path)
-    return f"on, version {index.version.number} ({mode}; {len(index.held[LETTERS])} letters, {len(index.held[ITEMS])} items)"
+    held = f"{len(index.held[LETTERS])} letters, {len(index.held[ITEMS])} items"
+    bits = f"{len(index.bits[LETTERS].terms)} and {len(index.bits[ITEMS].terms)} lexemes and pairs as bits"
+    return f"on, version {index.version.number} ({mode}; {held}; {bits})"

@@ -257,6 +257,9 @@ IMR_WORD_INDEX_DIR = Path(envstr("IMR_WORD_INDEX_DIR", str(DATA_DIR / "word-inde
 # Each process remembers the word matches of its latest searches (per archive version) up to this
 # many megabytes: clicking a facet or a page of the same words does not match them again.
 IMR_WORD_MEMORY_MB = envint("IMR_WORD_MEMORY_MB", 64, minimum=0)
+# A lexeme at least this many (and 1/128 of the) letters or items hold is kept as a bit set with the
+# word index (decisions/word_bits.py): its matches are read as one array, not hit by hit.
+IMR_WORD_BITS_MIN_DOCS = envint("IMR_WORD_BITS_MIN_DOCS", 2_000, minimum=1)
 # Build a RAM index per archive version through the process's own connection instead (tests: it sees
 # their uncommitted rows).
 IMR_WORD_INDEX_IN_PROCESS = envbool("IMR_WORD_INDEX_IN_PROCESS", False)

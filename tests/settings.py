@@ -11,6 +11,8 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("IMR_PARSE_TIMEOUT_SECONDS", "0")
 # Every search of the suite matches its words with the word index, built in RAM per archive version.
 os.environ.setdefault("IMR_WORD_INDEX_IN_PROCESS", "1")
+# A lexeme two of the letters (or items) hold is kept as bits: both ways of matching words run.
+os.environ.setdefault("IMR_WORD_BITS_MIN_DOCS", "2")
 
 from imrsite.settings import *  # noqa: E402,F403
 from imrsite.settings import STORAGES  # noqa: E402

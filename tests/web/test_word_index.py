@@ -63,10 +63,10 @@ def word_index_ids(query: SearchQuery, kind: str) -> set[int]:
     if kind == "letters":
         found = word_index.letter_matches(query, True, index.version, index.case_ids)
         assert found is not None, "the word index did not answer"
-        return set(found[0].tolist())
+        return set(found[0].ids(index.case_ids).tolist())
     items = word_index.item_matches(query, index.version, index.item["item_id"])
     assert items is not None, "the word index did not answer"
-    return set(items.tolist())
+    return set(items.ids(index.item["item_id"]).tolist())
 
 
 def test_stopwords_alone_are_refused_before_any_engine_is_asked(archive) -> None:
@@ -112,15 +112,43 @@ def test_it_matches_postgresqls_own_tsquery_forms(archive, raw: str) -> None:
     assert word_index_ids(query, "items") == postgresql_ids(DisputedItem, query)
 
 
+def bm25_order(cleaned: dict[str, str]) -> list[int]:
+    """The matching letters by tantivy's BM25 score, then id, both descending, read whole."""
+    _, ranker = facets.current_index().text_matches(cleaned)
+    assert isinstance(ranker, word_index.Ranker)
+    ids, scores, complete = ranker.top(10_000)
+    assert complete
+    return [-pk for _, pk in sorted(zip((-scores).tolist(), (-ids).tolist(), strict=True))]
+
+
 def test_the_ranks_are_bm25_and_the_page_order_breaks_ties_by_the_newest_id(archive) -> None:
     cleaned, _ = cleaned_params({"q": "pain"})
     counts = facets.search_counts(cleaned)
     assert counts.ordered_ids is not None
-    assert set(counts.ordered_ids.tolist()) == postgresql_ids(Case, search_query(cleaned))
-    index = facets.current_index()
-    mask, ranks = index.text_matches(cleaned)
-    ordered = list(zip(-ranks[mask], -index.case_ids[mask].astype(np.int64), strict=True))
-    assert [-pk for _, pk in sorted(ordered)] == counts.ordered_ids.tolist()
+    assert set(np.asarray(counts.ordered_ids).tolist()) == postgresql_ids(Case, search_query(cleaned))
+    assert np.asarray(counts.ordered_ids).tolist() == bm25_order(cleaned)
+
+
+def test_a_ranked_page_read_a_few_hits_at_a_time_is_the_whole_order_cut_to_the_search(db, monkeypatch) -> None:
+    # Equal letters score alike: the ties at each read's lowest score must not be cut short.
+    for number in range(12):
+        make_case([Item("Physical therapy for back pain", "upheld" if number % 3 else "overturned", "physical-therapy", "")],
+                  summary="Low back pain. " + "Pain after a fall. " * (number % 4), decided=date(2016, 1, 1 + number))
+    monkeypatch.setattr(facets.RankedIds, "FIRST", 1)
+    monkeypatch.setattr(facets.RankedIds, "MARGIN", 0)
+    for params in ({"q": "pain"}, {"q": "pain", "outcome": "overturned"}):
+        cleaned, _ = cleaned_params(params)
+        by_date, _ = cleaned_params({**params, "sort": "-decided"})
+        allowed = set(np.asarray(facets.search_counts(by_date).ordered_ids).tolist())  # the search's letters, as a date sort finds them
+        whole = [pk for pk in bm25_order(cleaned) if pk in allowed]
+        assert len(whole) == len(allowed) > 2
+        ordered = facets.search_counts(cleaned).ordered_ids
+        assert isinstance(ordered, facets.RankedIds) and len(ordered) == len(whole)
+        assert [facets.search_counts(cleaned).ordered_ids[at] for at in range(len(whole))] == whole  # each read afresh
+        assert ordered[:3].tolist() == whole[:3]
+        assert ordered[2] == whole[2] and ordered[-1] == whole[-1]
+        assert facets.position_of(facets.search_counts(cleaned).ordered_ids, whole[-2]) == len(whole) - 2
+        assert np.asarray(facets.search_counts(cleaned).ordered_ids).tolist() == whole
 
 
 @pytest.mark.parametrize("raw", ["rang <-> (motion | back)", "(low | neck) <-> pain", "knee <-> !right", "pain:A"])
@@ -180,9 +208,11 @@ def test_the_on_disk_index_is_built_followed_swapped_and_reloaded_by_a_reader(ar
     opened = reader.current()
     assert opened is not None and opened.version == facets.archive_version()
     query = SearchQuery("zygapophyseal", config=SEARCH_CONFIG)
-    assert len(opened.matches("letters", word_index.translated(word_index.tsquery_texts(query)[0]), False)[0]) == 1
+    assert int(opened.matching("letters", word_index.translated(word_index.tsquery_texts(query)[0])).sum()) == 1
     assert word_index.disk_index() is not None
     assert letters_found("zygapophyseal") == 1
+    assert "pain" in opened.bits["letters"].terms  # the added letter's bit is set for a lexeme held as bits
+    assert letters_found("pain") == len(postgresql_ids(Case, SearchQuery("pain", config=SEARCH_CONFIG)))
 
     Case.objects.filter(pk=archive[1].pk).update(clinical_summary="Zygapophyseal arthropathy.")
     assert follower.step() == "rebuilt"
@@ -199,10 +229,10 @@ def test_a_reader_answers_for_inserted_rows_it_does_not_hold_yet_through_postgre
     index = facets.current_index()
     query = SearchQuery("zygapophyseal | knee", search_type="raw", config=SEARCH_CONFIG)
     unranked = word_index.letter_matches(query, False, index.version, index.case_ids)
-    assert unranked is not None and set(unranked[0].tolist()) == postgresql_ids(Case, query)
+    assert unranked is not None and set(unranked[0].ids(index.case_ids).tolist()) == postgresql_ids(Case, query)
     assert word_index.letter_matches(query, True, index.version, index.case_ids) is None  # no BM25 for it yet
     items = word_index.item_matches(query, index.version, index.item["item_id"])
-    assert items is not None and set(items.tolist()) == postgresql_ids(DisputedItem, query)
+    assert items is not None and set(items.ids(index.item["item_id"]).tolist()) == postgresql_ids(DisputedItem, query)
 
 
 @pytest.fixture
