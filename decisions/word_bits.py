@@ -101,5 +101,7 @@ def empty(highest_id: int) -> WordBits:
 
 def ids_in(mask: Mask, ids: npt.NDArray[Any]) -> Mask:
     """For each of ``ids``, whether ``mask`` (over the id space) holds it; ids past it: no."""
+    if not len(ids) or int(ids.max()) < len(mask):
+        return np.take(mask, ids)
     inside = ids < len(mask)
     return np.where(inside, np.take(mask, np.where(inside, ids, 0)), False)

@@ -143,7 +143,7 @@ class MatchSets:
     def term(self, field: str, lexeme: str) -> Mask:
         held = self.bits.holding(lexeme)  # a pair holds JOINER, which no lexeme does
         if held is not None:
-            return held.copy()
+            return held  # unpacked afresh: the caller's own
         return self.read(tantivy.Query.term_query(self.schema, field, lexeme))
 
     def phrase(self, terms: tuple[tuple[int, str], ...]) -> Mask:
