@@ -34,7 +34,7 @@ import time
 import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -271,6 +271,22 @@ class Entries:
     def restricted_to(self, items: Mask) -> tuple[Ints, Ints]:
         keep = np.flatnonzero(np.take(items, self.item))
         return np.take(self.item, keep), np.take(self.value, keep)
+
+    @cached_property
+    def by_value(self) -> tuple[Ints, npt.NDArray[np.int64]]:
+        """The entries' items grouped by value, and where each value's group starts (worked out once
+        per index): a filter reads its value's items instead of comparing every entry."""
+        order = np.argsort(self.value, kind="stable")
+        starts = np.zeros(int(self.value.max(initial=0)) + 2, dtype=np.int64)
+        np.cumsum(np.bincount(self.value, minlength=len(starts) - 1), out=starts[1:])
+        return np.take(self.item, order), starts
+
+    def items_of(self, code: int) -> Ints:
+        """The items (with repeats) of the entries holding value ``code``."""
+        items, starts = self.by_value
+        if not 0 <= code < len(starts) - 1:
+            return items[:0]
+        return items[starts[code] : starts[code + 1]]
 
     @classmethod
     def of(cls, item: Ints, value: Ints, item_letter: Ints) -> Entries:
@@ -544,7 +560,7 @@ class FacetIndex:
 
     def items_holding(self, entries: Entries, code: int) -> Mask:
         mask = np.zeros(self.m, dtype=bool)
-        mask[selected(entries.item, entries.value == code)] = True
+        mask[entries.items_of(code)] = True
         return mask
 
     def value_names(self, column: Column) -> list[str]:
@@ -688,6 +704,7 @@ class FacetIndex:
         item_filtered = words is not None or any(is_set(cleaned.get(name)) for name in ITEM_PARAMS)
         total_items = int(items.sum()) if item_filtered else int(self.item_count[letters].sum(dtype=np.int64))
         facets: dict[str, Counter[str]] = {}
+        counting: dict[str, Future[Counter[str]]] = {}
         variants: dict[frozenset[str], Matched] = {frozenset(): Matched(letters, items)}
         active = set(active_params(cleaned))
         for spec in FACETS:
@@ -697,8 +714,10 @@ class FacetIndex:
                 continue
             if left_out not in variants:
                 variants[left_out] = Matched(*self.matching(cleaned, text, left_out, words, masks))
-            facets[spec.name] = self.facet(spec, cleaned, variants[left_out])
-        return SearchCounts(int(letters.sum()), total_items, facets, self.in_page_order(cleaned, letters, matches))
+            counting[spec.name] = _counters.submit(self.facet, spec, cleaned, variants[left_out])
+        order = self.in_page_order(cleaned, letters, matches)
+        facets.update((name, future.result()) for name, future in counting.items())
+        return SearchCounts(int(letters.sum()), total_items, {spec.name: facets[spec.name] for spec in FACETS}, order)
 
     def ordered_ids(self, cleaned: Mapping[str, Any]) -> OrderedIds:
         """The search's letters' ids in page order alone, without its facets (a letter's previous/next)."""
@@ -920,7 +939,8 @@ class RankedIds:
 
     def tolist(self) -> list[int]:
         """Every id, in order (the whole order read)."""
-        return np.asarray(self).tolist()
+        ids: list[int] = np.asarray(self).tolist()
+        return ids
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> npt.NDArray[np.int64]:
         self.find(self.total)
@@ -1072,6 +1092,10 @@ SPLIT_MIN_LETTERS = 20_000
 # Threads that read the other half of a large archive's matches, each on its own connection.
 HELPER_THREADS = 2
 _helpers = ThreadPoolExecutor(max_workers=HELPER_THREADS, thread_name_prefix="imr-fulltext")
+# Threads that count a search's facets while the request's own thread finds the next variant's
+# letters: the counting loops (decisions/kernels.py) and numpy's large steps release the GIL, so a
+# search uses both cores of a quiet server. They touch no database.
+_counters = ThreadPoolExecutor(max_workers=2, thread_name_prefix="imr-facets")
 
 
 def read_matches(
@@ -1445,7 +1469,18 @@ class IndexKeeper:
 # What a request would otherwise work out on its first use of a new index, worked out by the
 # keeper's thread as soon as the index is published (dotted paths of functions of the index: they
 # live in modules that import this one).
-PREPARED_FOR_EACH_INDEX = ("decisions.selectors.first_page_counts", "decisions.kind_lists.kind_lists", "decisions.kind_rates.kind_rates")
+PREPARED_FOR_EACH_INDEX = (
+    "decisions.facets.value_groups",
+    "decisions.selectors.first_page_counts",
+    "decisions.kind_lists.kind_lists",
+    "decisions.kind_rates.kind_rates",
+)
+
+
+def value_groups(index: FacetIndex) -> None:
+    """Each array column's entries grouped by value (``Entries.by_value``)."""
+    for entries in index.entries.values():
+        entries.by_value  # noqa: B018  # worked out and kept
 
 
 def prepare(index: FacetIndex) -> None:

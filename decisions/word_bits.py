@@ -50,26 +50,43 @@ class WordBits:
         row = self.terms.get(term)
         return None if row is None else np.unpackbits(self.rows[row]).view(np.bool_)
 
+    @property
+    def in_place(self) -> bool:
+        """Whether the rows are a file mapped for writing (the word index's follower)."""
+        return isinstance(self.rows, np.memmap) and bool(self.rows.flags.writeable)
+
     def with_rows(self, added: Iterable[tuple[int, Iterable[str]]], highest_id: int) -> WordBits:
-        """A copy with the bits of added rows (id, lexemes) set, wider when ``highest_id`` needs it."""
-        width = self.width if highest_id < self.width else width_for(highest_id)
-        rows = np.zeros((len(self.terms), width // 8), dtype=np.uint8)
-        rows[:, : self.rows.shape[1]] = self.rows
+        """The bits with those of added rows (id, lexemes) set: in place in a file mapped for writing
+        (a reader holds none of these ids, so it never reads their bits), else in a copy, wider when
+        ``highest_id`` needs it."""
+        if self.in_place and highest_id < self.width:
+            rows = self.rows
+        else:
+            width = self.width if highest_id < self.width else width_for(highest_id)
+            rows = np.zeros((len(self.terms), width // 8), dtype=np.uint8)
+            rows[:, : self.rows.shape[1]] = self.rows
         for row_id, lexemes in added:
             byte, bit = divmod(row_id, 8)
             for term in lexemes:
                 row = self.terms.get(term)
                 if row is not None:
                     rows[row, byte] |= np.uint8(0x80 >> bit)  # np.packbits' order: the first id is the high bit
+        if isinstance(rows, np.memmap):
+            rows.flush()
         return WordBits(self.terms, rows)
 
     def terms_json(self) -> bytes:
         return json.dumps(list(self.terms), ensure_ascii=False).encode()
 
+    def stored_in(self, path: Path) -> bool:
+        """Whether the rows are the file ``path`` itself, mapped (nothing to write)."""
+        return isinstance(self.rows, np.memmap) and self.rows.filename is not None and Path(self.rows.filename) == path.resolve()
+
     @classmethod
-    def load(cls, rows_path: Path, terms_path: Path) -> WordBits:
-        """Rows saved with ``np.save`` (memory-mapped) and terms saved as ``terms_json``."""
-        rows = np.load(rows_path, mmap_mode="r")
+    def load(cls, rows_path: Path, terms_path: Path, writable: bool = False) -> WordBits:
+        """Rows saved with ``np.save`` (memory-mapped, for writing too when ``writable``) and terms
+        saved as ``terms_json``."""
+        rows = np.load(rows_path, mmap_mode="r+" if writable else "r")
         terms = json.loads(terms_path.read_bytes())
         if len(terms) != rows.shape[0]:
             raise ValueError(f"{rows_path}: {rows.shape[0]} rows of bits but {len(terms)} terms in {terms_path}")

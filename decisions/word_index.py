@@ -608,8 +608,9 @@ def write_held(index: WordIndex) -> None:
     assert index.path is not None
     for kind, ids in index.held.items():
         replace_atomically(index.path / f"held-{kind}.npy", saving(ids))
-        replace_atomically(index.path / f"bits-{kind}.json", writing_bytes(index.bits[kind].terms_json()))
-        replace_atomically(index.path / f"bits-{kind}.npy", saving(index.bits[kind].rows))
+        if not index.bits[kind].stored_in(index.path / f"bits-{kind}.npy"):  # set in place: already there
+            replace_atomically(index.path / f"bits-{kind}.json", writing_bytes(index.bits[kind].terms_json()))
+            replace_atomically(index.path / f"bits-{kind}.npy", saving(index.bits[kind].rows))
     text = json.dumps(sidecar_of(index), indent=1)
     replace_atomically(index.path / SIDECAR, lambda file: file.write(text.encode()))
 
@@ -646,17 +647,25 @@ def rebuild_on_disk(root: Path) -> WordIndex:
     os.replace(link, root / "current")
     if previous is not None and previous != path.resolve() and previous.is_dir():
         shutil.rmtree(previous, ignore_errors=True)
-    return index
+    return mapped(index)  # its bits mapped from the files, not held in memory
 
 
-def open_on_disk(build: Path) -> WordIndex | None:
-    """The build's indexes and held ids at its sidecar's version (None: not a complete build of this schema)."""
+def mapped(index: WordIndex) -> WordIndex:
+    """``index`` with its bits mapped from its files for writing (after a copy was written: wider rows)."""
+    if index.path is None or all(bits.in_place for bits in index.bits.values()):
+        return index
+    return open_on_disk(index.path, writable=True) or index
+
+
+def open_on_disk(build: Path, writable: bool = False) -> WordIndex | None:
+    """The build's indexes and held ids at its sidecar's version (None: not a complete build of this
+    schema); its bits mapped for writing when ``writable`` (the follower, the one writer)."""
     try:
         sidecar = json.loads((build / SIDECAR).read_text())
         if sidecar.get("schema") != SCHEMA_KEY:
             return None
         held = {kind: np.load(build / f"held-{kind}.npy") for kind in KINDS}
-        bits = {kind: WordBits.load(build / f"bits-{kind}.npy", build / f"bits-{kind}.json") for kind in KINDS}
+        bits = {kind: WordBits.load(build / f"bits-{kind}.npy", build / f"bits-{kind}.json", writable) for kind in KINDS}
     except (OSError, ValueError):
         return None
     if any(len(held[kind]) < sidecar[kind]["count"] for kind in KINDS):
@@ -736,14 +745,14 @@ class Follower:
                 self.index = rebuild_on_disk(self.root)
                 return "rebuilt"
             write_held(updated)
-            self.index = updated
+            self.index = mapped(updated)
             return "added"
 
     def opened_whole(self) -> WordIndex | None:
         """The current build, unless it holds documents its held ids do not list (a follower stopped
         between tantivy's commit and the sidecar): then None, a rebuild."""
         current = self.root / "current"
-        index = open_on_disk(current.resolve()) if current.exists() else None
+        index = open_on_disk(current.resolve(), writable=True) if current.exists() else None
         if index is None:
             return None
         if any(index.indexes[kind].searcher().num_docs != len(index.held[kind]) for kind in KINDS):

@@ -70,3 +70,15 @@ def test_positions_of_ids_are_found_alike_by_table_and_by_binary_search(held, as
     expected = [(index, held_ids.tolist().index(value)) for index, value in enumerate(asked_ids.tolist()) if value in set(held_ids.tolist())]
     assert known.tolist() == [value in set(held_ids.tolist()) for value in asked_ids.tolist()]
     assert positions.tolist() == [position for _, position in expected]
+
+
+entries = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 9)), max_size=200)
+
+
+@settings(max_examples=200, deadline=None)
+@given(entries, st.integers(-2, 12))
+def test_the_items_of_a_value_are_those_of_the_entries_holding_it(drawn, code):
+    items = np.array([item for item, _ in drawn], dtype=np.int32)
+    values = np.array([value for _, value in drawn], dtype=np.int32)
+    grouped = facets.Entries(items, values, np.full(len(items), -1, dtype=np.int32))
+    assert sorted(grouped.items_of(code).tolist()) == sorted(items[values == code].tolist())

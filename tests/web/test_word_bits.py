@@ -62,3 +62,19 @@ def test_ids_past_the_bits_are_not_held() -> None:
     mask = np.zeros(16, dtype=bool)
     mask[[3, 15]] = True
     assert word_bits.ids_in(mask, np.array([3, 4, 15, 16, 4000])).tolist() == [True, False, True, False, False]
+
+
+def test_rows_added_to_a_file_mapped_for_writing_are_set_in_it_unless_it_must_widen(tmp_path) -> None:
+    bits = word_bits.bits_of([("pain", np.array([1, 5]))], highest_id=8)
+    with open(tmp_path / "bits.npy", "wb") as file:
+        np.save(file, bits.rows)
+    (tmp_path / "bits.json").write_bytes(bits.terms_json())
+    mapped = word_bits.WordBits.load(tmp_path / "bits.npy", tmp_path / "bits.json", writable=True)
+    assert mapped.in_place and mapped.stored_in(tmp_path / "bits.npy")
+    grown = mapped.with_rows([(7, {"pain"})], highest_id=8)
+    assert grown.stored_in(tmp_path / "bits.npy")
+    reread = word_bits.WordBits.load(tmp_path / "bits.npy", tmp_path / "bits.json")
+    assert np.flatnonzero(reread.holding("pain")).tolist() == [1, 5, 7]
+    widened = mapped.with_rows([(900, {"pain"})], highest_id=900)
+    assert not widened.stored_in(tmp_path / "bits.npy") and widened.width > 900
+    assert np.flatnonzero(widened.holding("pain")).tolist() == [1, 5, 7, 900]

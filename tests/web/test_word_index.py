@@ -202,9 +202,11 @@ def test_the_on_disk_index_is_built_followed_swapped_and_reloaded_by_a_reader(ar
     assert letters_found("knee") == len(postgresql_ids(Case, SearchQuery("knee", config=SEARCH_CONFIG)))
     assert follower.step() == "current"
 
+    bits_file = (root / "current" / "bits-letters.npy").stat().st_ino
     make_case([Item("Zygapophyseal joint injection", "upheld", "injection", "")], summary="Facet pain.")
     assert follower.step() == "added"
     assert (root / "current").resolve() == first_build  # added to in place
+    assert (root / "current" / "bits-letters.npy").stat().st_ino == bits_file  # its bits set in the mapped file
     opened = reader.current()
     assert opened is not None and opened.version == facets.archive_version()
     query = SearchQuery("zygapophyseal", config=SEARCH_CONFIG)
