@@ -14,7 +14,7 @@ import os
 import random
 from pathlib import Path
 
-from locust import HttpUser, constant, task
+from locust import HttpUser, between, constant, task
 
 PLAN: dict[str, list[str]] = json.loads(Path(os.environ["IMR_LOAD_PLAN"]).read_text(encoding="utf-8"))
 THINK_SECONDS = float(os.environ.get("IMR_LOAD_THINK_SECONDS", "0"))
@@ -22,7 +22,9 @@ REQUEST_TIMEOUT = float(os.environ.get("IMR_LOAD_REQUEST_TIMEOUT", "60"))
 
 
 class Reader(HttpUser):
-    wait_time = constant(THINK_SECONDS)
+    # A pause drawn around the think time (half to one and a half of it), so that clients started in
+    # the same second do not keep asking in step.
+    wait_time = between(THINK_SECONDS / 2, THINK_SECONDS * 3 / 2) if THINK_SECONDS else constant(0)
     connection_timeout = REQUEST_TIMEOUT
     network_timeout = REQUEST_TIMEOUT
 

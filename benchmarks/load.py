@@ -15,7 +15,7 @@ comes from the same address.
 
 Each phase runs locust headless for ``--duration`` seconds with one of ``--clients`` counts of
 concurrent clients (all started in the first second; each sends its next request as soon as its
-last is answered, or after ``--think-seconds``), with this mix: 40% word searches with filters,
+last is answered, or after a pause around ``--think-seconds``: half to one and a half of it), with this mix: 40% word searches with filters,
 25% filters only, 20% letter pages, 10% API searches, 5% a narrow CSV export. Words and filter
 values are drawn from the archive's own items (a word of an item's request with that item's
 outcome, treatment, body region or drug, its letter's sex or decision year), so searches find
@@ -87,7 +87,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--clients", default="50,200", help="concurrent clients of each phase, comma-separated")
     parser.add_argument("--duration", type=int, default=60, help="seconds each phase runs")
-    parser.add_argument("--think-seconds", type=float, default=0.0, help="each client's pause between its requests")
+    parser.add_argument(
+        "--think-seconds", type=float, default=0.0, help="each client's mean pause between its requests (drawn from half to 1.5 times it)"
+    )
     parser.add_argument("--request-timeout", type=float, default=60.0, help="seconds before a request counts as an error")
     parser.add_argument("--seed", type=int, default=1, help="seed of the searches drawn from the archive")
     return parser.parse_args()
