@@ -14,7 +14,8 @@ free port on 127.0.0.1. Only the API and export throttle is raised, since every 
 comes from the same address.
 
 Each phase runs locust headless for ``--duration`` seconds with one of ``--clients`` counts of
-concurrent clients (all started in the first second; each sends its next request as soon as its
+concurrent clients (all started in the first second, or evenly over ``--arrival-seconds``, as readers
+arriving rather than a thundering herd; each sends its next request as soon as its
 last is answered, or after a pause around ``--think-seconds``: half to one and a half of it), with this mix: 40% word searches with filters,
 25% filters only, 20% letter pages, 10% API searches, 5% a narrow CSV export. Words and filter
 values are drawn from the archive's own items (a word of an item's request with that item's
@@ -88,7 +89,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", default="50,200", help="concurrent clients of each phase, comma-separated")
     parser.add_argument("--duration", type=int, default=60, help="seconds each phase runs")
     parser.add_argument(
-        "--think-seconds", type=float, default=0.0, help="each client's mean pause between its requests (drawn from half to 1.5 times it)"
+        "--think-seconds",
+        type=float,
+        default=0.0,
+        help="each client's mean pause between its requests (drawn from half to 1.5 times it)",
+    )
+    parser.add_argument(
+        "--arrival-seconds",
+        type=float,
+        default=1.0,
+        help="the clients start evenly over this many seconds of the phase (default 1: all at once, a thundering herd)",
     )
     parser.add_argument("--request-timeout", type=float, default=60.0, help="seconds before a request counts as an error")
     parser.add_argument("--seed", type=int, default=1, help="seed of the searches drawn from the archive")
@@ -251,7 +261,8 @@ def run_phase(base: str, folder: Path, clients: int, args: argparse.Namespace, e
     """Locust headless for ``args.duration`` seconds with ``clients`` clients; its CSV stats read back."""
     prefix = folder / f"phase-{clients}"
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", base]
-    command += ["--users", str(clients), "--spawn-rate", str(clients), "--run-time", f"{args.duration}s"]
+    spawn_rate = clients / max(args.arrival_seconds, 1e-3)
+    command += ["--users", str(clients), "--spawn-rate", f"{spawn_rate:g}", "--run-time", f"{args.duration}s"]
     command += ["--stop-timeout", f"{args.request_timeout:g}", "--csv", str(prefix), "--only-summary", "--loglevel", "ERROR"]
     hard_limit = args.duration + args.request_timeout + 60
     before = search_speed.cpu_times()
@@ -273,6 +284,7 @@ def run_phase(base: str, folder: Path, clients: int, args: argparse.Namespace, e
         "clients": clients,
         "seconds": args.duration,
         "think_seconds": args.think_seconds,
+        "arrival_seconds": args.arrival_seconds,
         "by_kind": {kind: stats.get(kind, {}) for kind in KINDS},
         "overall": stats["overall"],
         "errors": read_errors(Path(f"{prefix}_failures.csv")),
