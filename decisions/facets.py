@@ -74,6 +74,7 @@ from decisions.search_params import (
     days_of,
     is_set,
     items_whose_request_matches,
+    request_query,
     search_query,
 )
 
@@ -526,7 +527,11 @@ class FacetIndex:
     def need_mask(self, need: IndexNeed, value: Any, cleaned: Mapping[str, Any]) -> Mask | None:
         """The rows (letters or items, as the column's level) whose column ``need.match``-es the value."""
         column = need.column_for(cleaned)
-        if need.match == "item_text":  # the items PostgreSQL finds the words in, by their ids
+        if need.match == "item_text":  # the items whose request holds the words: the word index, else PostgreSQL
+            words = request_query(cleaned)
+            found = word_index.request_matches(words, self.version, self.item[ITEM_ID.name]) if words is not None else None
+            if found is not None:
+                return found.holds(self.item[ITEM_ID.name])
             sql, params = items_whose_request_matches(cleaned).query.sql_with_params()
             matched = fetch_columns(f"SELECT id::int4 FROM ({sql}) m", params, [">i4"])[0]
             return self.items_with_ids(matched)

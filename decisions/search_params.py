@@ -353,7 +353,15 @@ def clean_request(form: forms.Form, cleaned: dict[str, Any]) -> None:
 
 def items_whose_request_matches(cleaned: Cleaned) -> Any:
     """The ids of the items whose request holds the words of ``request`` (a queryset, by the GIN index)."""
-    words = search_query({"q": cleaned.get("request"), "words": cleaned.get("request_words")})
+    return items_whose_request_holds(request_query(cleaned))
+
+
+def request_query(cleaned: Cleaned) -> SearchQuery | None:
+    """The words of the ``request`` filter as a query."""
+    return search_query({"q": cleaned.get("request"), "words": cleaned.get("request_words")})
+
+
+def items_whose_request_holds(words: SearchQuery | None) -> Any:
     vector = RawSQL(REQUEST_VECTOR, [], output_field=SearchVectorField())
     return DisputedItem.objects.annotate(request_vector=vector).filter(request_vector=words).values("id")
 

@@ -81,13 +81,9 @@ def as_query_dict(params: Mapping[str, Any]) -> QueryDict:
 def query_string(params: QueryDict, *, drop: Iterable[str] = (), updates: Mapping[str, str] | None = None) -> str:
     """``?...`` with ``page`` and ``drop`` removed and ``updates`` set; empty values left out."""
     updates = updates or {}
-    kept = params.copy()
-    for name in ("page", *drop, *updates):
-        kept.pop(name, None)
-    for name, value in updates.items():
-        if value:
-            kept[name] = value
-    pairs = [(name, value) for name, values in kept.lists() for value in values if value != ""]
+    removed = {"page", *drop, *updates}  # read as they are: a copy of the QueryDict is a deep copy (the list has ~100 links)
+    pairs = [(name, value) for name, values in params.lists() if name not in removed for value in values if value != ""]
+    pairs += [(name, value) for name, value in updates.items() if value]
     return "?" + urlencode(pairs) if pairs else "?"
 
 

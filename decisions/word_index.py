@@ -50,15 +50,16 @@ from django.db.models.sql import Query
 
 from decisions import facets, shared_index, word_bits
 from decisions.models import Case, DisputedItem
+from decisions.search_params import REQUEST_VECTOR, items_whose_request_holds
 from decisions.word_bits import Mask, WordBits
 
 Ids = npt.NDArray[np.int64]
 Scores = npt.NDArray[np.float64]
 T = TypeVar("T")
 
-LETTERS, ITEMS = "letters", "items"
-KINDS = (LETTERS, ITEMS)
-SCHEMA_KEY = "lexemes-2"  # changes when the fields or the document layout change: a rebuild
+LETTERS, ITEMS, REQUESTS = "letters", "items", "requests"  # requests: the items' requests alone (the ``request`` filter)
+KINDS = (LETTERS, ITEMS, REQUESTS)
+SCHEMA_KEY = "lexemes-3"  # changes when the fields or the document layout change: a rebuild
 WORDS, PAIRS, LEXEMES = "words", "pairs", "lexemes"
 FILLER = "\x01"  # a position holding no lexeme; PostgreSQL's parser never keeps a control character
 JOINER = "\x02"  # between the two lexemes of a pair (one at a position, the other at the next)
@@ -73,7 +74,7 @@ logger = logging.getLogger("decisions.word_index")
 def schema_of(kind: str) -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_unsigned_field("id", indexed=True, fast=True)
-    if kind == ITEMS:
+    if kind != LETTERS:
         builder.add_unsigned_field("case_id", indexed=True, fast=True)
     builder.add_text_field(WORDS, tokenizer_name=LEXEMES, index_option="position")
     builder.add_text_field(PAIRS, tokenizer_name=LEXEMES, index_option="basic")  # "a<JOINER>b": b at the position after a
@@ -207,7 +208,12 @@ def matched(searcher: tantivy.Searcher, query: tantivy.Query, ranked: bool) -> t
 
 # --- documents from PostgreSQL's vectors ----------------------------------------------------------
 
-SOURCES = {LETTERS: ("decisions_case", "d.id"), ITEMS: ("decisions_disputeditem", "d.case_id")}
+# Per kind: the table, the letter of a row, and the vector indexed (``d`` is the row).
+SOURCES = {
+    LETTERS: ("decisions_case", "d.id", "d.search_vector"),
+    ITEMS: ("decisions_disputeditem", "d.case_id", "d.search_vector"),
+    REQUESTS: ("decisions_disputeditem", "d.case_id", REQUEST_VECTOR.replace("(request,", "(d.request,")),
+}
 
 # Per row: its lexemes joined in position order, each gap filled with fillers; ``odd`` when the
 # vector cannot be written so (a position shared by two lexemes, a lexeme without positions).
@@ -215,22 +221,23 @@ DOCUMENTS_SQL = """
 SELECT d.id::int8, {letter}::int8, w.words, coalesce(w.last, 0), coalesce(w.shared, false) OR coalesce(w.unplaced, false),
        w.pairs
 FROM {table} d
+CROSS JOIN LATERAL (SELECT {vector} AS vector) v
 LEFT JOIN LATERAL (
     SELECT string_agg(repeat(%(gap)s, l.gap) || l.lexeme, ' ' ORDER BY l.pos) AS words, max(l.pos) AS last,
            bool_or(l.gap < 0) AS shared,
-           (SELECT bool_or(u.positions IS NULL) FROM unnest(d.search_vector) u) AS unplaced,
+           (SELECT bool_or(u.positions IS NULL) FROM unnest(v.vector) u) AS unplaced,
            string_agg(l.previous || %(joiner)s || l.lexeme, ' ' ORDER BY l.pos) FILTER (WHERE l.gap = 0) AS pairs
     FROM (
         SELECT u.lexeme, p AS pos, p - coalesce(lag(p) OVER (ORDER BY p), 0) - 1 AS gap,
                lag(u.lexeme) OVER (ORDER BY p) AS previous
-        FROM unnest(d.search_vector) u, unnest(u.positions) p
+        FROM unnest(v.vector) u, unnest(u.positions) p
     ) l
 ) w ON true
 WHERE {where}
 """
 
 TOKENS_SQL = """
-SELECT u.lexeme, coalesce(p, 0) FROM {table} d, unnest(d.search_vector) u LEFT JOIN unnest(u.positions) p ON true
+SELECT u.lexeme, coalesce(p, 0) FROM {table} d, unnest({vector}) u LEFT JOIN unnest(u.positions) p ON true
 WHERE d.id = %s ORDER BY 2
 """
 
@@ -247,10 +254,10 @@ class Row:
 
 def rows_of(kind: str, only: Ids | None = None) -> Iterator[Row]:
     """Every row of ``kind`` (or just the ids ``only``) as documents to index, a window at a time."""
-    table, letter = SOURCES[kind]
+    table, letter, vector = SOURCES[kind]
     with connection.cursor() as cursor:
         for where, params in windows(kind, only):
-            sql = DOCUMENTS_SQL.format(table=table, letter=letter, where=where)
+            sql = DOCUMENTS_SQL.format(table=table, letter=letter, vector=vector, where=where)
             cursor.execute(sql, {**params, "gap": FILLER + " ", "joiner": JOINER})
             for row in cursor.fetchall():
                 yield Row(*row)
@@ -271,7 +278,7 @@ def windows(kind: str, only: Ids | None) -> Iterator[tuple[str, dict[str, Any]]]
 def document(kind: str, row: Row) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_unsigned("id", row.id)
-    if kind == ITEMS:
+    if kind != LETTERS:
         doc.add_unsigned("case_id", row.case_id)
     if row.words is None:
         return doc  # an empty vector: a document all the same, which a lone negation matches
@@ -298,7 +305,8 @@ def exact_tokens(kind: str, pk: int) -> list[tuple[str, int]]:
     """The row's lexemes at their own positions (a lexeme without positions at 0: its words match,
     its phrases may not as PostgreSQL's would; a generated vector always has positions)."""
     with connection.cursor() as cursor:
-        cursor.execute(TOKENS_SQL.format(table=SOURCES[kind][0]), [pk])
+        table, _, vector = SOURCES[kind]
+        cursor.execute(TOKENS_SQL.format(table=table, vector=vector), [pk])
         return [(lexeme, position) for lexeme, position in cursor.fetchall()]
 
 
@@ -878,7 +886,7 @@ def word_matches(
     letters = letters_from(found, for_letters, letters_query, ranked, letter_ids)
     if letters is None:
         return None
-    return letters, items_from(found, for_items, items_query, item_ids)
+    return letters, rows_from(found, ITEMS, for_items, items_query, item_ids)
 
 
 def letter_matches(
@@ -894,7 +902,13 @@ def letter_matches(
 def item_matches(query: SearchQuery, version: facets.Version | None, item_ids: npt.NDArray[Any]) -> Matches | None:
     """The items whose own ``search_vector`` ``query`` matches, among ``item_ids`` at ``version``."""
     ready = prepared(version, query)
-    return None if ready is None else items_from(ready[0], ready[1][0], query, item_ids)
+    return None if ready is None else rows_from(ready[0], ITEMS, ready[1][0], query, item_ids)
+
+
+def request_matches(query: SearchQuery, version: facets.Version | None, item_ids: npt.NDArray[Any]) -> Matches | None:
+    """The items whose request alone ``query`` matches (the ``request`` filter), among ``item_ids``."""
+    ready = prepared(version, query)
+    return None if ready is None else rows_from(ready[0], REQUESTS, ready[1][0], query, item_ids)
 
 
 @dataclass(frozen=True)
@@ -920,17 +934,17 @@ def letters_from(
     found: Found, translation: Translated, query: SearchQuery, ranked: bool, letter_ids: npt.NDArray[Any]
 ) -> tuple[Matches, Ranker | None] | None:
     unheld = unheld_ids(found, LETTERS, letter_ids)
-    extra = matches_among(Case, query, unheld) if len(unheld) else unheld
+    extra = matches_among(LETTERS, query, unheld) if len(unheld) else unheld
     if ranked and len(extra):
         return None  # their BM25 scores are not known yet
     matches = Matches(found.index.matching(LETTERS, translation), unheld, extra)
     return matches, (found.index.ranker(translation) if ranked else None)
 
 
-def items_from(found: Found, translation: Translated, query: SearchQuery, item_ids: npt.NDArray[Any]) -> Matches:
-    unheld = unheld_ids(found, ITEMS, item_ids)
-    extra = matches_among(DisputedItem, query, unheld) if len(unheld) else unheld
-    return Matches(found.index.matching(ITEMS, translation), unheld, extra)
+def rows_from(found: Found, kind: str, translation: Translated, query: SearchQuery, ids: npt.NDArray[Any]) -> Matches:
+    unheld = unheld_ids(found, kind, ids)
+    extra = matches_among(kind, query, unheld) if len(unheld) else unheld
+    return Matches(found.index.matching(kind, translation), unheld, extra)
 
 
 def unheld_ids(found: Found, kind: str, ids: npt.NDArray[Any]) -> Ids:
@@ -940,9 +954,14 @@ def unheld_ids(found: Found, kind: str, ids: npt.NDArray[Any]) -> Ids:
     return np.setdiff1d(ids.astype(np.int64), found.index.held[kind], assume_unique=True)
 
 
-def matches_among(model: type[Case] | type[DisputedItem], query: SearchQuery, ids: Ids) -> Ids:
+def matches_among(kind: str, query: SearchQuery, ids: Ids) -> Ids:
     """The rows of ``ids`` whose vector PostgreSQL finds ``query`` in (by primary key: a few rows)."""
-    sql, params = model.objects.filter(search_vector=query, id__in=ids.tolist()).values("id").query.sql_with_params()
+    found = {
+        LETTERS: Case.objects.filter(search_vector=query),
+        ITEMS: DisputedItem.objects.filter(search_vector=query),
+        REQUESTS: items_whose_request_holds(query),
+    }[kind]
+    sql, params = found.filter(id__in=ids.tolist()).values("id").query.sql_with_params()
     return facets.fetch_columns(f"SELECT id::int4 FROM ({sql}) m", params, [">i4"])[0].astype(np.int64)
 
 
@@ -955,5 +974,5 @@ def status() -> str:
         return f"absent (build it: python manage.py index_words --rebuild; looked in {root_dir()})"
     mode = "in process" if index.path is None else str(index.path)
     held = f"{len(index.held[LETTERS])} letters, {len(index.held[ITEMS])} items"
-    bits = f"{len(index.bits[LETTERS].terms)} and {len(index.bits[ITEMS].terms)} lexemes and pairs as bits"
+    bits = ", ".join(f"{len(index.bits[kind].terms)} of {kind}" for kind in KINDS) + " lexemes and pairs as bits"
     return f"on, version {index.version.number} ({mode}; {held}; {bits})"

@@ -11,7 +11,7 @@ from django.contrib.postgres.search import SearchQuery
 from decisions import facets, word_index
 from decisions.filters import cleaned_params
 from decisions.models import Case, DisputedItem
-from decisions.search_params import SEARCH_CONFIG, search_query
+from decisions.search_params import SEARCH_CONFIG, items_whose_request_matches, request_query, search_query
 from tests.web.factories import Item, make_case
 
 pytestmark = pytest.mark.django_db
@@ -235,6 +235,10 @@ def test_a_reader_answers_for_inserted_rows_it_does_not_hold_yet_through_postgre
     assert word_index.letter_matches(query, True, index.version, index.case_ids) is None  # no BM25 for it yet
     items = word_index.item_matches(query, index.version, index.item["item_id"])
     assert items is not None and set(items.ids(index.item["item_id"]).tolist()) == postgresql_ids(DisputedItem, query)
+    requests = word_index.request_matches(query, index.version, index.item["item_id"])
+    assert requests is not None
+    assert set(requests.ids(index.item["item_id"]).tolist()) == set(word_index.items_whose_request_holds(query).values_list("id", flat=True))
+    assert len(requests.extra) == 1  # the new item, found by PostgreSQL
 
 
 @pytest.fixture
@@ -266,3 +270,18 @@ def test_it_matches_long_letters_and_odd_lexemes_as_postgresql_does(odd_letters,
 def test_a_letter_past_the_last_position_is_indexed_token_by_token(odd_letters) -> None:
     rows = [row for row in word_index.rows_of("letters") if row.odd]
     assert len(rows) == 1 and rows[0].last == 16383
+
+
+@pytest.mark.parametrize("words", ["therapy", "tramadol", "norco", "physical therapy", '"physical therapy"', "mri OR knee", "hydrocod*", "5/325", "knee -mri"])
+def test_the_request_filter_finds_the_items_whose_request_postgresql_finds_the_words_in(archive, settings, words: str) -> None:
+    cleaned, errors = cleaned_params({"request": words, "outcome": "upheld"})
+    assert not errors
+    index = facets.current_index()
+    found = word_index.request_matches(request_query(cleaned), index.version, index.item["item_id"])
+    assert found is not None, "the word index did not answer"
+    expected = set(items_whose_request_matches(cleaned).values_list("id", flat=True))
+    assert set(found.ids(index.item["item_id"]).tolist()) == expected
+    counted = facets.search_counts(cleaned)
+    settings.IMR_WORD_INDEX = False
+    by_postgresql = facets.search_counts(cleaned)
+    assert (counted.letters, counted.items, counted.facets) == (by_postgresql.letters, by_postgresql.items, by_postgresql.facets)

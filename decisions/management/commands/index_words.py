@@ -41,7 +41,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Built the word index of version {index.version.number} in {time.monotonic() - started:.1f} s: "
                 f"{len(index.held['letters'])} letters, {len(index.held['items'])} items "
-                f"({len(index.bits['letters'].terms)} and {len(index.bits['items'].terms)} lexemes and pairs as bits), "
+                f"({', '.join(f'{len(bits.terms)} of {kind}' for kind, bits in index.bits.items())} lexemes and pairs as bits), "
                 f"{size_mb(index):.1f} MB in {index.path}"
             )
         if follow:
