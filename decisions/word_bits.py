@@ -26,6 +26,9 @@ Mask = npt.NDArray[np.bool_]
 Ids = npt.NDArray[np.int64]
 SHARE = 1 / 128  # of the documents: above this a bit row (width / 8 bytes) is smaller than the ids (4 bytes each)
 SLACK = 1.25  # room for ids to come, so that an ingest seldom widens every row
+# At most this many rows per kind (each width / 8 bytes: 280 KB at 1.8M letters): a vocabulary far
+# richer than the generated letters' keeps its most held lexemes and pairs as bits, not every one.
+MAX_ROWS = 8_000
 
 
 def width_for(highest_id: int) -> int:
@@ -93,10 +96,12 @@ class WordBits:
         return cls({term: row for row, term in enumerate(terms)}, rows)
 
 
-def frequent(counts: Iterable[tuple[str, int]], documents: int, min_docs: int, skip: str) -> list[str]:
-    """The lexemes that get bits: held by at least ``min_docs`` and ``SHARE`` of the ``documents``."""
+def frequent(counts: Iterable[tuple[str, int]], documents: int, min_docs: int, skip: str, most: int = MAX_ROWS) -> list[str]:
+    """The lexemes that get bits: held by at least ``min_docs`` and ``SHARE`` of the ``documents``;
+    the ``most`` most held of them when more are (the others are read from tantivy, only slower)."""
     floor = max(min_docs, int(np.ceil(documents * SHARE)), 1)
-    return sorted(term for term, count in counts if count >= floor and term != skip)
+    held = sorted(((count, term) for term, count in counts if count >= floor and term != skip), reverse=True)
+    return sorted(term for _, term in held[:most])
 
 
 def bits_of(ids_per_term: Iterable[tuple[str, Ids]], highest_id: int) -> WordBits:

@@ -363,7 +363,9 @@ def built(path: Path | None) -> WordIndex:
 def bits_from(index: tantivy.Index, highest_id: int) -> WordBits:
     """The bits of the lexemes and pairs many documents hold, read from tantivy's postings."""
     searcher = index.searcher()
-    counts = [*searcher.terms_with_prefix(WORDS, ""), *searcher.terms_with_prefix(PAIRS, "")]
+    # The most held of each field only (tantivy walks its term dictionary, Python sees these few).
+    top = word_bits.MAX_ROWS
+    counts = [*searcher.terms_with_prefix(WORDS, "", limit=top), *searcher.terms_with_prefix(PAIRS, "", limit=top)]
     terms = word_bits.frequent(counts, searcher.num_docs, settings.IMR_WORD_BITS_MIN_DOCS, skip=FILLER)
     return word_bits.bits_of(((term, term_ids(searcher, index.schema, term)) for term in terms), highest_id)
 

@@ -56,6 +56,7 @@ def test_only_lexemes_enough_documents_hold_get_bits() -> None:
     counts = [("pain", 900), ("knee", 10), ("\x01", 1000), ("back", 7)]
     assert word_bits.frequent(counts, documents=1000, min_docs=2, skip="\x01") == ["knee", "pain"]  # below 1000 / 128
     assert word_bits.frequent(counts, documents=1000, min_docs=100, skip="\x01") == ["pain"]
+    assert word_bits.frequent(counts, documents=1000, min_docs=2, skip="\x01", most=1) == ["pain"]  # the most held first
 
 
 def test_ids_past_the_bits_are_not_held() -> None:
