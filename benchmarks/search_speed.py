@@ -398,9 +398,10 @@ def measure_word_matches(runs: int) -> dict[str, dict[str, float]]:
     index = facets.current_index()
     figures: dict[str, dict[str, float]] = {}
     for words in QUERIES:
-        query = search_query(cleaned_params({"q": words})[0])
+        cleaned = cleaned_params({"q": words})[0]
+        query = search_query(cleaned)
         assert query is not None
-        from_index = functools.partial(first_ranked_page, query, index)
+        from_index = functools.partial(first_ranked_page, cleaned, index)
         from_postgresql = functools.partial(index.postgresql_matches, query, True, False)
         figure = {"letters": len(from_postgresql()[0])}
         if from_index() is not None:
@@ -410,17 +411,15 @@ def measure_word_matches(runs: int) -> dict[str, dict[str, float]]:
     return figures
 
 
-def first_ranked_page(query: Any, index: Any) -> object:
-    """The word index's letters for ``query`` (a mask over the index) and the first page of them by rank."""
-    from decisions import facets, word_index
+def first_ranked_page(cleaned: dict[str, Any], index: Any) -> object:
+    """The word index's letters for a search's words (a mask over the index) and the first page of
+    them by rank, as the list reads them (None: the word index did not answer)."""
+    from decisions import word_index
 
-    found = word_index.letter_matches(query, True, index.version, index.case_ids)
-    if found is None:
+    matches = index.text_matches(cleaned)
+    if not isinstance(matches[1], word_index.Ranker):
         return None
-    matches, ranker = found
-    assert ranker is not None
-    letters = matches.holds(index.case_ids)
-    return facets.RankedIds(ranker, letters, index.letter_ids, int(letters.sum()))[:25]
+    return index.in_page_order(cleaned, matches[0], matches)[:25]
 
 
 def measure_search_counts(runs: int) -> dict[str, float]:

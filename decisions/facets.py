@@ -84,7 +84,8 @@ Mask = npt.NDArray[np.bool_]
 T = TypeVar("T")
 ParamMasks = dict[str, "Mask | None"]  # each search parameter's mask, by name
 Ints = npt.NDArray[np.int32]
-Ranks = npt.NDArray[np.float64] | word_index.Ranker  # each letter's rank, or what finds the best first
+# Each letter's rank, or what finds the best first; None: the search is not sorted by rank.
+Ranks = npt.NDArray[np.float64] | word_index.Ranker | None
 Codes = npt.NDArray[np.integer[Any]]
 
 NULL_DAY = int(np.iinfo(np.int32).min)  # a missing date: fails every bound
@@ -600,17 +601,18 @@ class FacetIndex:
 
     def indexed_letters(self, matches: word_index.Matches, ranker: word_index.Ranker | None) -> tuple[Mask, Ranks]:
         """The word index's matching letters (a mask over the index), ranked by ``ranker`` when given."""
-        return matches.holds(self.case_ids), (np.zeros(self.n) if ranker is None else ranker)
+        return matches.holds(self.case_ids), ranker
 
-    def letters_with_ids(self, ids: npt.NDArray[Any], found_ranks: npt.NDArray[np.float64], ranked: bool) -> tuple[Mask, npt.NDArray[np.float64]]:
+    def letters_with_ids(self, ids: npt.NDArray[Any], found_ranks: npt.NDArray[np.float64], ranked: bool) -> tuple[Mask, Ranks]:
         """The letters (a mask over the index) of these ids, and their ranks when ``ranked``; letters
         the index does not hold (newer than it) are left out."""
         mask = np.zeros(self.n, dtype=bool)
-        ranks = np.zeros(self.n, dtype=np.float64)
         positions, known = self.letter_ids.positions(ids)
         mask[positions] = True
-        if ranked:
-            ranks[positions] = found_ranks[known]
+        if not ranked:
+            return mask, None
+        ranks = np.zeros(self.n, dtype=np.float64)
+        ranks[positions] = found_ranks[known]
         return mask, ranks
 
     @cached_property
@@ -736,11 +738,12 @@ class FacetIndex:
         self, cleaned: Mapping[str, Any], letters: Mask, matches: tuple[Mask, Ranks] | None
     ) -> OrderedIds:
         """Ids of the matching letters in page order: by rank, else by date (as a relevance sort without words)."""
-        if matches and cleaned.get("sort") == Sort.RELEVANCE:
-            ranks = matches[1]
+        if matches is not None:
+            word_letters, ranks = matches
             if isinstance(ranks, word_index.Ranker):
-                return RankedIds(ranks, letters, self.letter_ids, int(matches[0].sum()))
-            return self.relevance_order(letters, ranks)
+                return RankedIds(ranks, letters, self.letter_ids, int(word_letters.sum()))
+            if ranks is not None:
+                return self.relevance_order(letters, ranks)
         return self.in_date_order(letters, newest=cleaned.get("sort") != Sort.OLDEST)
 
     def letters_without(self, cleaned: Mapping[str, Any], dropped: Sequence[Collection[str]]) -> list[int]:
@@ -994,31 +997,24 @@ class Remembered:
     ranker, when ranked) and of the items, rather than masks over the whole index."""
 
     letters: Ints | None
-    ranks: npt.NDArray[np.float64] | word_index.Ranker | None
+    ranks: Ranks  # the letters' own ranks (in ``letters``' order), a ranker, or None
     items: Ints | None
 
     @classmethod
     def of(cls, found: WordMatches) -> Remembered:
         matches, items = found
         letters = np.flatnonzero(matches[0]).astype(np.int32) if matches is not None else None
-        ranks: npt.NDArray[np.float64] | word_index.Ranker | None = None
-        if matches is not None:
-            found_ranks = matches[1]
-            if isinstance(found_ranks, word_index.Ranker) or found_ranks.any():
-                ranks = found_ranks if isinstance(found_ranks, word_index.Ranker) else found_ranks[letters]
+        ranks = matches[1] if matches is not None else None
+        if isinstance(ranks, np.ndarray):
+            ranks = ranks[letters]
         return cls(letters, ranks, np.flatnonzero(items).astype(np.int32) if items is not None else None)
 
     def masks(self, n: int, m: int) -> WordMatches:
         matches: tuple[Mask, Ranks] | None = None
         if self.letters is not None:
-            mask, ranks = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.float64)
+            mask = np.zeros(n, dtype=bool)
             mask[self.letters] = True
-            if isinstance(self.ranks, word_index.Ranker):
-                matches = (mask, self.ranks)
-            else:
-                if self.ranks is not None:
-                    ranks[self.letters] = self.ranks
-                matches = (mask, ranks)
+            matches = (mask, self.ranks if not isinstance(self.ranks, np.ndarray) else spread(self.ranks, self.letters, n))
         if self.items is None:
             return matches, None
         items = np.zeros(m, dtype=bool)
@@ -1029,6 +1025,13 @@ class Remembered:
     def nbytes(self) -> int:
         arrays = (self.letters, self.ranks, self.items)
         return sum(array.nbytes for array in arrays if isinstance(array, np.ndarray))
+
+
+def spread(values: npt.NDArray[np.float64], positions: Ints, n: int) -> npt.NDArray[np.float64]:
+    """``values`` at ``positions`` of an array of ``n`` zeros."""
+    spread_out = np.zeros(n, dtype=np.float64)
+    spread_out[positions] = values
+    return spread_out
 
 
 class RecentWords:

@@ -117,10 +117,6 @@ def bits_of(ids_per_term: Iterable[tuple[str, Ids]], highest_id: int) -> WordBit
     return WordBits({term: row for row, (term, _) in enumerate(pairs)}, rows)
 
 
-def empty(highest_id: int) -> WordBits:
-    return WordBits({}, np.zeros((0, width_for(highest_id) // 8), dtype=np.uint8))
-
-
 def ids_in(mask: Mask, ids: npt.NDArray[Any]) -> Mask:
     """For each of ``ids``, whether ``mask`` (over the id space) holds it; ids past it: no."""
     if not len(ids) or int(ids.max()) < len(mask):

@@ -1,7 +1,8 @@
 """The words of a search matched by tantivy over PostgreSQL's own lexemes (docs/search-engine.md, step 2a).
 
 PostgreSQL stays the judge of what a word is: the index holds, per letter (``decisions_case``) and
-per disputed item, the lexemes of its stored ``search_vector`` at their positions, read in SQL, and a
+per disputed item, the lexemes of its stored ``search_vector`` at their positions, read in SQL (and,
+per item, those of its request alone: the ``request`` filter's vector), and a
 search's query is PostgreSQL's own normalised ``tsquery`` (``SELECT <query>::text``) translated into
 tantivy terms, phrases with explicit offsets, prefixes and boolean clauses. The match sets are
 therefore those of ``search_vector @@ query``; the counting after them (``decisions.facets``) is
@@ -13,7 +14,10 @@ Layout of a document: one text field of whitespace-separated tokens in position 
 holding its lexeme and gaps (stopwords) a filler token, so that phrase offsets (``<->``, ``<N>``)
 mean what they mean in PostgreSQL. A vector that cannot be written so (two lexemes at one position:
 PostgreSQL caps positions at 16,383; a lexeme holding whitespace) is given as tokens with their
-positions (``PreTokenizedString``). Relevance is tantivy's BM25 on that field, not ``ts_rank``.
+positions (``PreTokenizedString``). Relevance is tantivy's BM25 on that field, not ``ts_rank``. A
+second field holds each pair of lexemes at adjacent positions; the lexemes and pairs many rows hold
+are kept beside the index as bits (``decisions.word_bits``), and a query is evaluated over them,
+tantivy reading only the rarer leaves (``MatchSets``) and a ranked page's best hits (``Ranker``).
 
 One index per machine and database (``IMR_WORD_INDEX_DIR/<archive id>/current``, a symlink to a
 build with a sidecar JSON naming its archive version), built and kept current by
@@ -94,8 +98,8 @@ def opened(kind: str, path: Path | None) -> tantivy.Index:
 
 @dataclass
 class WordIndex:
-    """The letters' and the items' word indexes at one archive version, the ids they hold and the
-    bits of their frequent lexemes and pairs."""
+    """The word indexes of one archive version (``KINDS``: the letters, the items, the items' requests),
+    the ids each holds and the bits of its frequent lexemes and pairs (``decisions.word_bits``)."""
 
     version: facets.Version
     indexes: dict[str, tantivy.Index]
@@ -170,7 +174,7 @@ class MatchSets:
 
     def read(self, query: tantivy.Query) -> Mask:
         mask = np.zeros(self.bits.width, dtype=np.bool_)
-        mask[matched(self.searcher, query, ranked=False)[0]] = True
+        mask[matched_ids(self.searcher, query)] = True
         return mask
 
 
@@ -191,19 +195,14 @@ class Ranker:
         return ids, scores, len(hits) < limit
 
 
-def matched(searcher: tantivy.Searcher, query: tantivy.Query, ranked: bool) -> tuple[Ids, Scores]:
-    """Every match of ``query``: the hit list is the only bulk read tantivy-py offers (~0.35 µs a hit);
-    the ids come from the ``id`` fast field in one call, or as the order key of an id-ordered search."""
+def matched_ids(searcher: tantivy.Searcher, query: tantivy.Query) -> Ids:
+    """The ids of every match of ``query``, as the order key of an id-ordered search: the hit list is
+    the only bulk read tantivy-py offers (~0.4 µs a hit), so it is kept for what few rows hold."""
     count: int = searcher.search(query, limit=1, count=True).count  # type: ignore[attr-defined]  # missing from 0.27's stub
     if not count:  # search(limit=0) panics in tantivy-py 0.27
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    if ranked:
-        hits = searcher.search(query, limit=count, count=False).hits
-        scores = np.fromiter(map(itemgetter(0), hits), dtype=np.float64, count=len(hits))
-        ids = np.array(searcher.fast_field_values("id", list(map(itemgetter(1), hits))), dtype=np.int64)
-        return ids, scores
+        return np.zeros(0, dtype=np.int64)
     hits = searcher.search(query, limit=count, count=False, order_by_field="id").hits
-    return np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits)), np.zeros(len(hits))
+    return np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits))
 
 
 # --- documents from PostgreSQL's vectors ----------------------------------------------------------
@@ -212,7 +211,7 @@ def matched(searcher: tantivy.Searcher, query: tantivy.Query, ranked: bool) -> t
 SOURCES = {
     LETTERS: ("decisions_case", "d.id", "d.search_vector"),
     ITEMS: ("decisions_disputeditem", "d.case_id", "d.search_vector"),
-    REQUESTS: ("decisions_disputeditem", "d.case_id", REQUEST_VECTOR.replace("(request,", "(d.request,")),
+    REQUESTS: ("decisions_disputeditem", "d.case_id", REQUEST_VECTOR),  # its bare ``request`` is the row d's (only d has the column)
 }
 
 # Per row: its lexemes joined in position order, each gap filled with fillers; ``odd`` when the
@@ -275,7 +274,8 @@ def windows(kind: str, only: Ids | None) -> Iterator[tuple[str, dict[str, Any]]]
         yield "d.id >= %(low)s AND d.id < %(high)s", {"low": low, "high": low + READ_WINDOW}
 
 
-def document(kind: str, row: Row) -> tantivy.Document:
+def document(kind: str, row: Row, placed: list[tuple[str, int]] | None) -> tantivy.Document:
+    """The row as a document; ``placed``: its exact tokens when it is not plain (``exact_tokens``)."""
     doc = tantivy.Document()
     doc.add_unsigned("id", row.id)
     if kind != LETTERS:
@@ -288,7 +288,7 @@ def document(kind: str, row: Row) -> tantivy.Document:
             doc.add_text(PAIRS, row.pairs)
         return doc
     # A token holding whitespace, or positions the sequence cannot express: each at its position.
-    placed = exact_tokens(kind, row.id)
+    assert placed is not None
     doc.add_pre_tokenized_text(WORDS, tantivy.PreTokenizedString("", [tantivy.Token(text, at, 0, 0) for text, at in placed]))
     pairs = [tantivy.Token(pair, 0, 0, 0) for pair in pairs_of(placed)]
     if pairs:
@@ -318,13 +318,12 @@ def pairs_of(placed: Sequence[tuple[str, int]]) -> set[str]:
     return {first + JOINER + second for position, firsts in at.items() for first in firsts for second in at.get(position + 1, ())}
 
 
-def lexemes_of(kind: str, row: Row) -> set[str]:
-    """What a row's bits are set for: its lexemes and pairs."""
+def lexemes_of(row: Row, placed: list[tuple[str, int]] | None) -> set[str]:
+    """What a row's bits are set for: its lexemes and pairs (``placed`` as for ``document``)."""
     if row.words is None:
         return set()
-    if is_plain(row):
+    if placed is None:
         return set(row.words.split()) - {FILLER} | set((row.pairs or "").split())
-    placed = exact_tokens(kind, row.id)
     return {lexeme for lexeme, _ in placed} | pairs_of(placed)
 
 
@@ -334,10 +333,11 @@ def add_rows(index: tantivy.Index, kind: str, only: Ids | None = None, lexemes: 
     writer = index.writer(heap_size=128_000_000, num_threads=1)
     added = []
     for row in rows_of(kind, only):
-        writer.add_document(document(kind, row))
+        placed = None if row.words is None or is_plain(row) else exact_tokens(kind, row.id)
+        writer.add_document(document(kind, row, placed))
         added.append(row.id)
         if lexemes is not None:
-            lexemes.append((row.id, lexemes_of(kind, row)))
+            lexemes.append((row.id, lexemes_of(row, placed)))
     writer.commit()
     writer.wait_merging_threads()
     index.reload()
@@ -372,7 +372,7 @@ def bits_from(index: tantivy.Index, highest_id: int) -> WordBits:
 
 def term_ids(searcher: tantivy.Searcher, schema: tantivy.Schema, term: str) -> Ids:
     field = PAIRS if JOINER in term else WORDS
-    return matched(searcher, tantivy.Query.term_query(schema, field, term), ranked=False)[0]
+    return matched_ids(searcher, tantivy.Query.term_query(schema, field, term))
 
 
 def highest(ids: Ids) -> int:
@@ -621,8 +621,7 @@ def write_held(index: WordIndex) -> None:
         if not index.bits[kind].stored_in(index.path / f"bits-{kind}.npy"):  # set in place: already there
             replace_atomically(index.path / f"bits-{kind}.json", writing_bytes(index.bits[kind].terms_json()))
             replace_atomically(index.path / f"bits-{kind}.npy", saving(index.bits[kind].rows))
-    text = json.dumps(sidecar_of(index), indent=1)
-    replace_atomically(index.path / SIDECAR, lambda file: file.write(text.encode()))
+    replace_atomically(index.path / SIDECAR, writing_bytes(json.dumps(sidecar_of(index), indent=1).encode()))
 
 
 def saving(array: npt.NDArray[Any]) -> Callable[[Any], None]:

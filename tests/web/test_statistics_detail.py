@@ -141,9 +141,8 @@ def test_every_kind_of_request_counts_what_its_search_counts(db, seed) -> None:
         params = like_params(item)
         guideline = statistics.reviewer_guideline(item)
         searches = [(params, like_search(tuple(sorted(params.items()))).cleaned)]
-        if guideline is not None:
-            searches.append((params, {**searches[0][1], "guideline": guideline.slug, "guideline_id": guideline.id}))
-        if guideline is not None:  # the same guideline as the claims administrator's: not what the kinds count
-            searches.append((params, {**searches[1][1], "cited_by": "claims_administrator"}))
+        if guideline is not None:  # that guideline, then the same as the claims administrator's (not what the kinds count)
+            by_guideline = {**searches[0][1], "guideline": guideline.slug, "guideline_id": guideline.id}
+            searches += [(params, by_guideline), (params, {**by_guideline, "cited_by": "claims_administrator"})]
         for _, cleaned in searches:
             assert rate_of(index, cleaned) == select(index, cleaned).rate()
